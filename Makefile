@@ -1,0 +1,35 @@
+# The two commands of the README: `make run` serves DreamChat, `make test` runs every test.
+# Both set themselves up on a fresh machine (a virtualenv in .venv, the database, a browser for tests).
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+export FLASK_APP := app.py
+
+.PHONY: run test dev browser clean
+
+$(VENV)/.runtime: requirements.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.dev: $(VENV)/.runtime requirements-dev.txt
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	touch $@
+
+run: $(VENV)/.runtime
+	$(PY) -m flask db upgrade
+	$(PY) app.py
+
+dev: $(VENV)/.runtime
+	$(PY) -m flask db upgrade
+	$(PY) -m flask run --debug
+
+browser:
+	scripts/install-browser
+
+test: $(VENV)/.dev browser
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+clean:
+	rm -rf $(VENV) .pytest_cache test-artifacts

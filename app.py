@@ -1,0 +1,33 @@
+"""DreamChat's entry point. `python app.py` serves production traffic with eventlet;
+`flask run` and the tests use the same app in threading mode."""
+import os
+
+if __name__ == "__main__":
+    ASYNC_MODE = os.environ.get("ASYNC_MODE", "eventlet")
+    if ASYNC_MODE == "eventlet":
+        import eventlet
+
+        eventlet.monkey_patch()
+    elif ASYNC_MODE == "gevent":
+        from gevent import monkey
+
+        monkey.patch_all()
+
+from dreamchat import create_app  # noqa: E402
+from dreamchat.extensions import socketio  # noqa: E402
+
+app = create_app()
+
+
+def serve() -> None:
+    from dreamchat.serving import listen_options, prepare_server
+
+    host, port = listen_options()
+    prepare_server(socketio.async_mode)
+    app.logger.info("DreamChat on http://%s:%s (%s)", host, port, socketio.async_mode)
+    socketio.run(app, host=host, port=port, debug=False, use_reloader=False, log_output=False,
+                 **({"max_size": 10_000} if socketio.async_mode == "eventlet" else {}))
+
+
+if __name__ == "__main__":
+    serve()

@@ -1,0 +1,122 @@
+"""DreamChat: real-time chat with AI companions in one Flask-SocketIO process."""
+from __future__ import annotations
+
+import logging
+import sys
+
+from flask import Flask, jsonify, render_template, request
+
+from dreamchat.config import INSTANCE_DIR, Config
+from dreamchat.extensions import csrf, db, login_manager, migrate, socketio
+
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; img-src 'self' data: blob:; connect-src 'self'; script-src 'self'; "
+    "style-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+)
+
+
+def default_async_mode() -> str:
+    """eventlet or gevent when app.py has monkey-patched for it, threading otherwise."""
+    if "eventlet" in sys.modules:
+        from eventlet import patcher
+
+        if patcher.is_monkey_patched("socket"):
+            return "eventlet"
+    if "gevent" in sys.modules:
+        from gevent import monkey
+
+        if monkey.is_module_patched("socket"):
+            return "gevent"
+    return "threading"
+
+
+def create_app(config: Config | None = None) -> Flask:
+    # Socket handlers must be declared before socketio.init_app, so every app created gets them.
+    from dreamchat.auth import bp as auth_bp
+    from dreamchat.chat import bp as chat_bp
+    from dreamchat.companions.routes import bp as companions_bp
+
+    config = config or Config()
+    app = Flask(__name__, template_folder="../templates", static_folder="../static",
+                instance_path=str(INSTANCE_DIR))
+    app.config.from_object(config)
+    logging.basicConfig(level=app.config["LOG_LEVEL"],
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(app.root_path + "/../migrations"))
+    login_manager.init_app(app)
+    csrf.init_app(app)
+    socketio.init_app(
+        app,
+        async_mode=app.config["ASYNC_MODE"] or default_async_mode(),
+        message_queue=app.config["SOCKETIO_MESSAGE_QUEUE"],
+        cors_allowed_origins=app.config["CORS_ALLOWED_ORIGINS"],
+        max_http_buffer_size=app.config["SOCKETIO_MAX_BUFFER_SIZE"],
+        logger=False,
+        engineio_logger=False,
+    )
+
+    from dreamchat.ai import create_reply_provider
+    from dreamchat.photos import create_photo_provider
+    from dreamchat.ratelimit import RateLimiter
+    from dreamchat.worker import CompanionWorker
+
+    app.extensions["reply_provider"] = create_reply_provider(app.config)
+    app.extensions["photo_provider"] = create_photo_provider(app.config)
+    app.extensions["companion_worker"] = CompanionWorker(app)
+    app.extensions["rate_limiter"] = RateLimiter()
+
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(chat_bp)
+    app.register_blueprint(companions_bp)
+
+    register_error_handlers(app)
+    register_security_headers(app)
+
+    @app.get("/healthz")
+    def healthz():
+        try:
+            db.session.execute(db.text("SELECT 1"))
+            database = "ok"
+        except Exception:  # noqa: BLE001 - health reports, never raises
+            app.logger.exception("health check: database unavailable")
+            database = "unavailable"
+        status = 200 if database == "ok" else 503
+        return jsonify(status="ok" if status == 200 else "degraded", database=database,
+                       async_mode=socketio.async_mode), status
+
+    return app
+
+
+def wants_json() -> bool:
+    return request.path.startswith("/api/")
+
+
+def register_error_handlers(app: Flask) -> None:
+    from werkzeug.exceptions import HTTPException
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException):
+        if wants_json():
+            return jsonify(error={"code": error.name.lower().replace(" ", "_"),
+                                  "message": error.description}), error.code
+        return render_template("errors/error.html", error=error), error.code
+
+    @app.errorhandler(Exception)
+    def unexpected_error(error: Exception):
+        app.logger.exception("unhandled error on %s %s", request.method, request.path)
+        db.session.rollback()
+        if wants_json():
+            return jsonify(error={"code": "internal", "message": "Something went wrong."}), 500
+        return render_template("errors/error.html", error=None), 500
+
+
+def register_security_headers(app: Flask) -> None:
+    @app.after_request
+    def security_headers(response):
+        response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        return response

@@ -1,0 +1,51 @@
+"""The reply provider interface: who composes the companion's answers."""
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+from typing import Literal
+
+from dreamchat.companions.persona import Persona
+
+
+@dataclass(frozen=True)
+class ChatLine:
+    """One message of the conversation as a provider sees it (no ids, no timestamps)."""
+
+    sender: Literal["user", "girl"]
+    content: str
+    type: Literal["text", "photo"] = "text"
+
+
+@dataclass(frozen=True)
+class ReplyRequest:
+    """Everything a provider may use to answer; plain data, no database session behind it.
+
+    history holds the conversation oldest first and ends with new_messages, the user's
+    messages this reply answers (one or more: a burst gets one answer).
+    """
+
+    persona: Persona
+    user_name: str
+    history: tuple[ChatLine, ...]
+    new_messages: tuple[str, ...]
+    conversation_key: str
+
+
+@dataclass(frozen=True)
+class Reply:
+    """The companion's answer; photo_context is set when the user asked for a photo."""
+
+    text: str
+    photo_context: str | None = None
+
+
+class ReplyProvider(ABC):
+    """Composes the companion's next message. Called from a background task with no
+    database transaction open; it may block on the network."""
+
+    name: str = "base"
+
+    @abstractmethod
+    def compose(self, request: ReplyRequest) -> Reply:
+        """Return the companion's reply to request.new_messages."""

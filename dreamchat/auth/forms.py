@@ -1,0 +1,39 @@
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, PasswordField, StringField, SubmitField
+from wtforms.validators import DataRequired, EqualTo, Length, Regexp, ValidationError
+
+import sqlalchemy as sa
+
+from dreamchat.extensions import db
+from dreamchat.models import User
+
+
+class RegisterForm(FlaskForm):
+    username = StringField("Username", validators=[
+        DataRequired(), Length(min=3, max=32),
+        Regexp(r"^[A-Za-z0-9_.-]+$", message="Use letters, digits, dots, dashes or underscores."),
+    ])
+    password = PasswordField("Password", validators=[DataRequired(), Length(min=8, max=128)])
+    password_confirm = PasswordField("Repeat password", validators=[
+        DataRequired(), EqualTo("password", message="The passwords do not match."),
+    ])
+    adult = BooleanField("I am 18 or older", validators=[
+        DataRequired(message="DreamChat is for adults only."),
+    ])
+    submit = SubmitField("Create account")
+
+    def validate_username(self, field) -> None:
+        taken = db.session.scalar(sa.select(User.id).where(sa.func.lower(User.username) == field.data.lower()))
+        if taken:
+            raise ValidationError("That username is taken.")
+
+
+class LoginForm(FlaskForm):
+    username = StringField("Username", validators=[DataRequired(), Length(max=32)])
+    password = PasswordField("Password", validators=[DataRequired(), Length(max=128)])
+    remember = BooleanField("Keep me signed in")
+    submit = SubmitField("Sign in")
+
+
+class LogoutForm(FlaskForm):
+    submit = SubmitField("Sign out")

@@ -1,0 +1,92 @@
+import logging
+import secrets
+from urllib.parse import urlsplit
+
+import sqlalchemy as sa
+from flask import flash, jsonify, redirect, render_template, request, session, url_for
+from flask_login import current_user, login_required, login_user, logout_user
+
+from dreamchat import actions
+from dreamchat.auth import bp
+from dreamchat.auth.forms import LoginForm, LogoutForm, RegisterForm
+from dreamchat.extensions import db, login_manager
+from dreamchat.models import User
+
+log = logging.getLogger(__name__)
+
+
+
+@login_manager.unauthorized_handler
+def unauthorized():
+    if request.path.startswith("/api/"):
+        return jsonify(error={"code": "unauthorized", "message": "Please sign in."}), 401
+    flash("Please sign in to chat.", "info")
+    return redirect(url_for("auth.login", next=request.path if request.path != "/" else None))
+
+
+@login_manager.user_loader
+def load_user(user_id: str) -> User | None:
+    if not user_id.isdigit():
+        return None
+    return db.session.get(User, int(user_id))
+
+
+def start_session(user: User, remember: bool) -> None:
+    login_user(user, remember=remember)
+    session["login_token"] = secrets.token_urlsafe(16)
+
+
+def local_path_or_none(target: str | None) -> str | None:
+    """Only same-site paths are followed after login (no open redirect)."""
+    if not target:
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return None
+    return target
+
+
+@bp.route("/register", methods=["GET", "POST"])
+def register():
+    if current_user.is_authenticated:
+        return redirect(url_for("chat.index"))
+    form = RegisterForm()
+    if form.validate_on_submit():
+        user = User(username=form.username.data)
+        user.set_password(form.password.data)
+        db.session.add(user)
+        db.session.commit()
+        log.info("registered user id=%s", user.id)
+        start_session(user, remember=False)
+        return redirect(url_for("chat.index"))
+    return render_template("auth/register.html", form=form), 400 if form.errors else 200
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    next_path = local_path_or_none(request.args.get("next"))
+    if current_user.is_authenticated:
+        return redirect(next_path or url_for("chat.index"))
+    form = LoginForm()
+    if form.validate_on_submit():
+        user = db.session.scalar(sa.select(User).where(sa.func.lower(User.username) == form.username.data.lower()))
+        if user is None or not user.check_password(form.password.data):
+            log.warning("failed login from %s", request.remote_addr)
+            flash("Wrong username or password.", "error")
+            return render_template("auth/login.html", form=form), 401
+        start_session(user, remember=form.remember.data)
+        return redirect(next_path or url_for("chat.index"))
+    return render_template("auth/login.html", form=form), 400 if form.errors else 200
+
+
+@bp.post("/logout")
+@login_required
+def logout():
+    form = LogoutForm()
+    if not form.validate_on_submit():
+        return redirect(url_for("chat.index"))
+    actions.end_login_session(session.get("login_token"))
+    logout_user()
+    session.pop("login_token", None)
+    flash("You are signed out.", "info")
+    return redirect(url_for("auth.login"))

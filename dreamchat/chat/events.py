@@ -1,0 +1,116 @@
+"""Socket.IO handlers of the chat: identity from the session, validated input, one action, an ack."""
+from __future__ import annotations
+
+import functools
+import logging
+
+from flask import current_app, request, session
+from flask_login import current_user
+from flask_socketio import ConnectionRefusedError, emit, join_room
+
+from dreamchat import actions
+from dreamchat.chat.validation import (InputError, new_request_id, optional_client_id, optional_text,
+                                       require_bool, require_companion, require_id_list, require_text)
+from dreamchat.extensions import db, socketio
+from dreamchat.models import user_room
+
+log = logging.getLogger(__name__)
+
+
+def error_ack(code: str, message: str) -> dict:
+    return {"ok": False, "error": {"code": code, "message": message}}
+
+
+def check_rate(action: str, limit_key: str) -> None:
+    config = current_app.config
+    limiter = current_app.extensions["rate_limiter"]
+    if not limiter.allow(current_user.id, action, config[limit_key], config["RATE_LIMIT_WINDOW_SECONDS"]):
+        raise InputError("rate_limited", "Slow down a little and try again in a moment.")
+
+
+def chat_event(name: str):
+    """Register a handler that gets a validated dict payload and returns the ack.
+
+    Unauthenticated calls, bad payloads and unexpected errors all become error acks,
+    so the connection always stays up.
+    """
+
+    def register(handler):
+        @functools.wraps(handler)
+        def wrapper(payload=None, *_ignored):
+            if not current_user.is_authenticated:
+                log.warning("socket event %s refused: not signed in", name)
+                return error_ack("unauthorized", "Please sign in again.")
+            if not isinstance(payload, dict):
+                return error_ack("invalid", "The payload must be an object.")
+            try:
+                return handler(payload)
+            except InputError as error:
+                db.session.rollback()
+                return error_ack(error.code, error.message)
+            except Exception:
+                log.exception("socket event %s failed", name)
+                db.session.rollback()
+                return error_ack("internal", "Something went wrong on our side.")
+
+        socketio.on_event(name, wrapper)
+        return wrapper
+
+    return register
+
+
+@socketio.on("connect")
+def on_connect(auth=None):
+    """A tab connects: only with a signed-in session; joins the user's room, gets `connected`."""
+    if not current_user.is_authenticated:
+        log.warning("socket connection refused: not signed in (from %s)", request.remote_addr)
+        raise ConnectionRefusedError("unauthorized")
+    join_room(user_room(current_user.id))
+    login_token = session.get("login_token")
+    if login_token:
+        join_room(actions.login_room(login_token))
+    emit("connected", {"socketId": request.sid})
+
+
+@chat_event("send_message")
+def on_send_message(payload: dict) -> dict:
+    """{girl_id, content, client_id?} -> {ok, message}; emits message_received to the user's other
+    tabs and starts the companion's reply. A repeated client_id returns the first stored message."""
+    companion = require_companion(payload)
+    content = require_text(payload, "content", current_app.config["MAX_MESSAGE_LENGTH"])
+    client_id = optional_client_id(payload)
+    if client_id is None or actions.find_by_client_id(current_user.id, client_id) is None:
+        check_rate("message", "RATE_LIMIT_MESSAGES")
+    stored = actions.send_user_message(current_user.id, companion, content, client_id, sender_sid=request.sid)
+    return {"ok": True, "message": stored.message, "duplicate": not stored.created}
+
+
+@chat_event("typing_indicator")
+def on_typing_indicator(payload: dict) -> dict:
+    """{girl_id, is_typing} -> {ok}; the companion waits for the user to finish before answering."""
+    companion = require_companion(payload)
+    is_typing = require_bool(payload, "is_typing")
+    current_app.extensions["companion_worker"].note_user_typing(current_user.id, companion.id, is_typing)
+    return {"ok": True}
+
+
+@chat_event("mark_read")
+def on_mark_read(payload: dict) -> dict:
+    """{girl_id, message_ids} -> {ok, message_ids}: the companion's messages the user has seen;
+    emits message_read for each newly read one to all the user's tabs."""
+    companion = require_companion(payload)
+    message_ids = require_id_list(payload, "message_ids")
+    marked = actions.mark_read_by_user(current_user.id, companion, message_ids)
+    return {"ok": True, "message_ids": marked}
+
+
+@chat_event("request_photo")
+def on_request_photo(payload: dict) -> dict:
+    """{girl_id, context?, client_id?} -> {ok, request_id} at once; photo_pending now and
+    photo_generated (or chat_error) when the picture is ready."""
+    companion = require_companion(payload)
+    context = optional_text(payload, "context", current_app.config["MAX_PHOTO_CONTEXT_LENGTH"], "selfie")
+    request_id = optional_client_id(payload) or new_request_id()
+    check_rate("photo", "RATE_LIMIT_PHOTOS")
+    photo = actions.request_photo(current_user.id, companion, context, request_id)
+    return {"ok": True, "request_id": photo.request_id}

@@ -1,0 +1,97 @@
+"""Pages and HTTP reads of the chat: the companion list, a conversation, its history and photos."""
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import abort, current_app, jsonify, make_response, render_template, request
+from flask_login import current_user, login_required
+
+from dreamchat.auth.forms import LogoutForm
+from dreamchat.chat import bp
+from dreamchat.extensions import db
+from dreamchat.models import Companion, Message, Photo
+
+MAX_PAGE = 100
+
+
+def companion_or_404(slug: str) -> Companion:
+    companion = db.session.scalar(sa.select(Companion).where(Companion.slug == slug))
+    if companion is None:
+        abort(404, description="No such companion.")
+    return companion
+
+
+def conversation_page(user_id: int, companion_id: int, *, before: int | None = None,
+                      after: int | None = None, limit: int = 50) -> list[Message]:
+    """Messages of one conversation in ascending id order: the newest page, or one side of an id."""
+    query = sa.select(Message).where(Message.user_id == user_id, Message.companion_id == companion_id)
+    if after is not None:
+        return list(db.session.scalars(query.where(Message.id > after).order_by(Message.id).limit(limit)))
+    if before is not None:
+        query = query.where(Message.id < before)
+    newest_first = list(db.session.scalars(query.order_by(Message.id.desc()).limit(limit)))
+    return newest_first[::-1]
+
+
+@bp.get("/")
+@login_required
+def index():
+    companions = list(db.session.scalars(sa.select(Companion).order_by(Companion.position, Companion.id)))
+    last_ids = (sa.select(sa.func.max(Message.id)).where(Message.user_id == current_user.id)
+                .group_by(Message.companion_id))
+    last_messages = {m.companion_id: m for m in db.session.scalars(sa.select(Message).where(Message.id.in_(last_ids)))}
+    unread = dict(db.session.execute(
+        sa.select(Message.companion_id, sa.func.count()).where(
+            Message.user_id == current_user.id, Message.sender == "girl", Message.read_at.is_(None))
+        .group_by(Message.companion_id)).all())
+    return render_template("chat/index.html", companions=companions, last_messages=last_messages,
+                           unread=unread, logout_form=LogoutForm())
+
+
+@bp.get("/chat/<girl_id>")
+@login_required
+def conversation(girl_id: str):
+    companion = companion_or_404(girl_id)
+    page_size = current_app.config["HISTORY_PAGE_SIZE"]
+    messages = conversation_page(current_user.id, companion.id, limit=page_size + 1)
+    has_more = len(messages) > page_size
+    messages = messages[-page_size:]
+    return render_template("chat/conversation.html", companion=companion, messages=messages,
+                           has_more=has_more, logout_form=LogoutForm(),
+                           max_length=current_app.config["MAX_MESSAGE_LENGTH"])
+
+
+def int_arg(name: str) -> int | None:
+    raw = request.args.get(name)
+    if raw is None:
+        return None
+    if not raw.isdigit():
+        abort(400, description=f"{name} must be a positive integer.")
+    return int(raw)
+
+
+@bp.get("/api/conversations/<girl_id>/messages")
+@login_required
+def history(girl_id: str):
+    companion = companion_or_404(girl_id)
+    before, after = int_arg("before"), int_arg("after")
+    if before is not None and after is not None:
+        abort(400, description="Use before or after, not both.")
+    limit = int_arg("limit")
+    limit = 50 if limit is None else limit
+    if not 1 <= limit <= MAX_PAGE:
+        abort(400, description=f"limit must be between 1 and {MAX_PAGE}.")
+    messages = conversation_page(current_user.id, companion.id, before=before, after=after, limit=limit)
+    return jsonify(messages=[m.to_dict() for m in messages])
+
+
+@bp.get("/photos/<int:photo_id>")
+@login_required
+def photo(photo_id: int):
+    found = db.session.scalar(sa.select(Photo).where(Photo.id == photo_id, Photo.user_id == current_user.id,
+                                                     Photo.status == "done").options(sa.orm.undefer(Photo.data)))
+    if found is None:
+        abort(404, description="No such photo.")
+    response = make_response(found.data)
+    response.headers["Content-Type"] = found.mime
+    response.headers["Cache-Control"] = "private, max-age=31536000, immutable"
+    return response

@@ -1,0 +1,1 @@
+"""Companions: persona data, their avatars, and the CLI that seeds and imports them (routes.bp)."""

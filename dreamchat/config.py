@@ -1,0 +1,107 @@
+"""Configuration from the environment, with embedded defaults that need no other server."""
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+from pathlib import Path
+
+log = logging.getLogger(__name__)
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+INSTANCE_DIR = Path(os.environ.get("DREAMCHAT_INSTANCE_DIR", BASE_DIR / "instance"))
+
+
+def _env_float(name: str, default: float) -> float:
+    raw = os.environ.get(name)
+    if raw in (None, ""):
+        return default
+    try:
+        return float(raw)
+    except ValueError:
+        raise SystemExit(f"{name} must be a number, got {raw!r}")
+
+
+def _env_int(name: str, default: int) -> int:
+    return int(_env_float(name, default))
+
+
+def database_url_from_env() -> str:
+    """DATABASE_URL as SQLAlchemy wants it; platforms still hand out postgres:// URLs."""
+    url = os.environ.get("DATABASE_URL", "").strip()
+    if not url:
+        INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
+        return f"sqlite:///{INSTANCE_DIR / 'dreamchat.db'}"
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url[len("postgres://"):]
+    return url
+
+
+def secret_key_from_env() -> str:
+    """SECRET_KEY, or one generated once and kept in instance/ so sessions survive restarts."""
+    key = os.environ.get("SECRET_KEY", "").strip()
+    if key:
+        return key
+    key_file = INSTANCE_DIR / "secret_key"
+    if key_file.exists():
+        return key_file.read_text().strip()
+    INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(32)
+    key_file.write_text(key)
+    key_file.chmod(0o600)
+    log.warning("SECRET_KEY is not set: generated one in %s. Set SECRET_KEY in production.", key_file)
+    return key
+
+
+def cors_origins_from_env():
+    raw = os.environ.get("CORS_ALLOWED_ORIGINS", "").strip()
+    if not raw:
+        return None  # same origin only
+    if raw == "*":
+        return "*"
+    return [origin.strip() for origin in raw.split(",") if origin.strip()]
+
+
+class Config:
+    """Read once at start. Every name here can be set in the environment."""
+
+    def __init__(self) -> None:
+        self.SECRET_KEY = secret_key_from_env()
+        self.SQLALCHEMY_DATABASE_URI = database_url_from_env()
+        self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+        self.AI_PROVIDER = os.environ.get("AI_PROVIDER", "offline")
+        self.PHOTO_PROVIDER = os.environ.get("PHOTO_PROVIDER", "local")
+        self.REPLY_DELAY_SCALE = _env_float("REPLY_DELAY_SCALE", 1.0)
+        self.CORS_ALLOWED_ORIGINS = cors_origins_from_env()
+        self.MAX_MESSAGE_LENGTH = _env_int("MAX_MESSAGE_LENGTH", 4000)
+        self.MAX_PHOTO_CONTEXT_LENGTH = 200
+        self.SOCKETIO_MESSAGE_QUEUE = os.environ.get("SOCKETIO_MESSAGE_QUEUE") or os.environ.get("REDIS_URL")
+        self.ASYNC_MODE = os.environ.get("ASYNC_MODE") or None
+        self.SOCKETIO_MAX_BUFFER_SIZE = 64 * 1024
+        self.RATE_LIMIT_MESSAGES = _env_int("RATE_LIMIT_MESSAGES", 30)
+        self.RATE_LIMIT_PHOTOS = _env_int("RATE_LIMIT_PHOTOS", 5)
+        self.RATE_LIMIT_WINDOW_SECONDS = _env_float("RATE_LIMIT_WINDOW_SECONDS", 60)
+        self.HISTORY_PAGE_SIZE = 50
+        self.SESSION_COOKIE_HTTPONLY = True
+        self.SESSION_COOKIE_SAMESITE = "Lax"
+        self.SESSION_COOKIE_SECURE = os.environ.get("SESSION_COOKIE_SECURE", "") == "1"
+        self.REMEMBER_COOKIE_SAMESITE = "Lax"
+        self.WTF_CSRF_TIME_LIMIT = None
+        self.LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
+
+
+class TestConfig(Config):
+    """In-process tests: a throwaway SQLite file, instant replies, no CSRF on forms."""
+
+    TESTING = True
+
+    def __init__(self, database_path: Path | None = None) -> None:
+        super().__init__()
+        self.TESTING = True
+        self.SECRET_KEY = "test-secret"
+        path = database_path or (INSTANCE_DIR / "test.db")
+        self.SQLALCHEMY_DATABASE_URI = f"sqlite:///{path}"
+        self.REPLY_DELAY_SCALE = 0.0
+        self.WTF_CSRF_ENABLED = False
+        self.SOCKETIO_MESSAGE_QUEUE = None
+        self.ASYNC_MODE = "threading"

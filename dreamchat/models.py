@@ -1,0 +1,160 @@
+"""The stored state: users, companions, their conversations and the photos in them."""
+from __future__ import annotations
+
+import json
+from datetime import datetime, timezone
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+from flask_login import UserMixin
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from dreamchat.companions.persona import Persona
+from dreamchat.extensions import db
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+def isoformat(moment: datetime | None) -> str | None:
+    """Stored datetimes are naive UTC; the protocol speaks ISO 8601 with an explicit Z."""
+    if moment is None:
+        return None
+    return moment.replace(tzinfo=None).isoformat(timespec="milliseconds") + "Z"
+
+
+class User(UserMixin, db.Model):
+    __tablename__ = "users"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    username: so.Mapped[str] = so.mapped_column(sa.String(32), unique=True, index=True)
+    password_hash: so.Mapped[str] = so.mapped_column(sa.String(256))
+    created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
+
+    def set_password(self, password: str) -> None:
+        self.password_hash = generate_password_hash(password)
+
+    def check_password(self, password: str) -> bool:
+        return check_password_hash(self.password_hash, password)
+
+    @property
+    def room(self) -> str:
+        return user_room(self.id)
+
+
+def user_room(user_id: int) -> str:
+    return f"user:{user_id}"
+
+
+class Companion(db.Model):
+    __tablename__ = "companions"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    slug: so.Mapped[str] = so.mapped_column(sa.String(40), unique=True, index=True)
+    name: so.Mapped[str] = so.mapped_column(sa.String(60))
+    age: so.Mapped[int]
+    city: so.Mapped[str] = so.mapped_column(sa.String(80), default="")
+    tagline: so.Mapped[str] = so.mapped_column(sa.String(200))
+    personality: so.Mapped[str] = so.mapped_column(sa.Text)
+    interests_json: so.Mapped[str] = so.mapped_column(sa.Text, default="[]")
+    traits_json: so.Mapped[str] = so.mapped_column(sa.Text, default="[]")
+    style: so.Mapped[str] = so.mapped_column(sa.Text, default="")
+    greeting: so.Mapped[str] = so.mapped_column(sa.Text)
+    language: so.Mapped[str] = so.mapped_column(sa.String(8), default="en")
+    appearance: so.Mapped[str] = so.mapped_column(sa.Text, default="")
+    colors_json: so.Mapped[str] = so.mapped_column(sa.Text, default="[]")
+    position: so.Mapped[int] = so.mapped_column(default=0)
+
+    @property
+    def interests(self) -> list[str]:
+        return json.loads(self.interests_json)
+
+    @property
+    def colors(self) -> list[str]:
+        return json.loads(self.colors_json)
+
+    def to_persona(self) -> Persona:
+        return Persona(
+            slug=self.slug, name=self.name, age=self.age, city=self.city, tagline=self.tagline,
+            personality=self.personality, interests=tuple(self.interests),
+            traits=tuple(json.loads(self.traits_json)), style=self.style, greeting=self.greeting,
+            language=self.language, appearance=self.appearance, colors=tuple(self.colors),
+        )
+
+    def update_from_persona(self, persona: Persona) -> None:
+        for name in ("slug", "name", "age", "city", "tagline", "personality", "style",
+                     "greeting", "language", "appearance"):
+            setattr(self, name, getattr(persona, name))
+        self.interests_json = json.dumps(list(persona.interests))
+        self.traits_json = json.dumps(list(persona.traits))
+        self.colors_json = json.dumps(list(persona.colors))
+
+
+class Photo(db.Model):
+    """A photo the companion was asked for: pending until the provider delivers the image."""
+
+    __tablename__ = "photos"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    request_id: so.Mapped[str] = so.mapped_column(sa.String(64))
+    user_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("users.id"), index=True)
+    companion_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("companions.id"))
+    context: so.Mapped[str] = so.mapped_column(sa.String(200), default="")
+    status: so.Mapped[str] = so.mapped_column(sa.String(16), default="pending")
+    mime: so.Mapped[str | None] = so.mapped_column(sa.String(32))
+    data: so.Mapped[bytes | None] = so.mapped_column(sa.LargeBinary, deferred=True)
+    width: so.Mapped[int | None]
+    height: so.Mapped[int | None]
+    created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
+    completed_at: so.Mapped[datetime | None]
+
+    __table_args__ = (sa.UniqueConstraint("user_id", "request_id", name="uq_photo_user_request"),)
+
+    @property
+    def url(self) -> str:
+        return f"/photos/{self.id}"
+
+
+class Message(db.Model):
+    __tablename__ = "messages"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    user_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("users.id"))
+    companion_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("companions.id"))
+    sender: so.Mapped[str] = so.mapped_column(sa.String(8))
+    type: so.Mapped[str] = so.mapped_column(sa.String(8), default="text")
+    content: so.Mapped[str] = so.mapped_column(sa.Text)
+    client_id: so.Mapped[str | None] = so.mapped_column(sa.String(64))
+    photo_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("photos.id"))
+    created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
+    read_at: so.Mapped[datetime | None]
+    # User messages only: set in the same commit as the companion's reply that answers them.
+    answered_at: so.Mapped[datetime | None]
+
+    companion: so.Mapped[Companion] = so.relationship(lazy="joined")
+
+    __table_args__ = (
+        sa.Index("ix_messages_conversation", "user_id", "companion_id", "id"),
+        sa.UniqueConstraint("user_id", "client_id", name="uq_message_user_client"),
+    )
+
+    @property
+    def photo_url(self) -> str | None:
+        return f"/photos/{self.photo_id}" if self.photo_id else None
+
+    def to_dict(self) -> dict:
+        data = {
+            "id": self.id,
+            "girl_id": self.companion.slug,
+            "sender": self.sender,
+            "type": self.type,
+            "content": self.content,
+            "created_at": isoformat(self.created_at),
+            "read_at": isoformat(self.read_at),
+        }
+        if self.type == "photo":
+            data["photo_url"] = self.photo_url
+        if self.sender == "user":
+            data["client_id"] = self.client_id
+        return data

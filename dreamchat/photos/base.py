@@ -1,0 +1,33 @@
+"""The photo provider interface: who makes the companion's pictures."""
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+
+from dreamchat.companions.persona import Persona
+
+
+@dataclass(frozen=True)
+class PhotoRequest:
+    persona: Persona
+    context: str
+    seed: int
+
+
+@dataclass(frozen=True)
+class PhotoResult:
+    data: bytes
+    mime: str
+    width: int
+    height: int
+    caption: str
+
+
+class PhotoProvider(ABC):
+    """Makes one picture. Called from a background task with no database transaction open."""
+
+    name: str = "base"
+
+    @abstractmethod
+    def generate(self, request: PhotoRequest) -> PhotoResult:
+        """Return the encoded image and a short caption in the companion's voice."""

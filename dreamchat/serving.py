@@ -1,0 +1,51 @@
+"""What `python app.py` needs around socketio.run: the address, and sockets without Nagle's delay."""
+from __future__ import annotations
+
+import os
+import socket
+
+
+def listen_options() -> tuple[str, int]:
+    """HOST and PORT; a platform that sets PORT expects us on every interface."""
+    port = int(os.environ.get("PORT", "5000"))
+    default_host = "0.0.0.0" if "PORT" in os.environ else "127.0.0.1"
+    return os.environ.get("HOST", default_host), port
+
+
+class NoDelayListener:
+    """Wraps a listening socket so that every accepted connection has TCP_NODELAY: without it
+    a small ack waits ~40 ms for the client's delayed ACK (Nagle's algorithm)."""
+
+    def __init__(self, sock) -> None:
+        self._sock = sock
+
+    def accept(self):
+        client, address = self._sock.accept()
+        try:
+            client.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        except OSError:
+            pass
+        return client, address
+
+    def __getattr__(self, name):
+        return getattr(self._sock, name)
+
+
+def prepare_server(async_mode: str) -> None:
+    """Under eventlet, make socketio.run's listening socket hand out TCP_NODELAY connections."""
+    if async_mode != "eventlet":
+        return
+    import eventlet
+
+    if getattr(eventlet.listen, "without_nagle", False):
+        return
+
+    original_listen = eventlet.listen
+
+    def listen_without_nagle(*args, **kwargs):
+        sock = original_listen(*args, **kwargs)
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        return NoDelayListener(sock)
+
+    listen_without_nagle.without_nagle = True
+    eventlet.listen = listen_without_nagle

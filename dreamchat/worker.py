@@ -1,0 +1,218 @@
+"""The companion's side of the conversation, run as background tasks after the ack.
+
+One reply task per conversation at a time: messages that arrive while it runs, or while
+the user is still typing, are answered together by the same task.
+"""
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from dataclasses import dataclass, field
+
+import sqlalchemy as sa
+from flask import Flask
+
+from dreamchat import actions
+from dreamchat.ai import ChatLine, ReplyRequest
+from dreamchat.extensions import db, socketio
+from dreamchat.models import Companion, Message, Photo, User
+from dreamchat.photos import PhotoRequest
+
+log = logging.getLogger(__name__)
+
+HISTORY_FOR_REPLY = 40
+USER_TYPING_GRACE_SECONDS = 5.0
+USER_TYPING_MAX_WAIT_SECONDS = 8.0
+
+
+@dataclass
+class ConversationState:
+    more_messages: bool = False
+    user_typing_until: float = 0.0
+    reply_running: bool = False
+
+
+@dataclass(frozen=True)
+class ReplyInput:
+    request: ReplyRequest
+    answered_ids: list[int] = field(default_factory=list)
+
+
+class CompanionWorker:
+    """Schedules replies and photos; the app's only background tasks."""
+
+    def __init__(self, app: Flask) -> None:
+        self.app = app
+        self._lock = threading.Lock()
+        self._conversations: dict[tuple[int, int], ConversationState] = {}
+        self._tasks_running = 0
+
+    def busy(self) -> bool:
+        """True while any reply or photo task is running."""
+        with self._lock:
+            return self._tasks_running > 0
+
+    def _start(self, task, *args) -> None:
+        with self._lock:
+            self._tasks_running += 1
+
+        def run() -> None:
+            try:
+                task(*args)
+            finally:
+                with self._lock:
+                    self._tasks_running -= 1
+
+        socketio.start_background_task(run)
+
+    @property
+    def delay_scale(self) -> float:
+        return self.app.config["REPLY_DELAY_SCALE"]
+
+    def pause(self, seconds: float) -> None:
+        if seconds * self.delay_scale > 0:
+            socketio.sleep(seconds * self.delay_scale)
+
+    def _state(self, key: tuple[int, int]) -> ConversationState:
+        return self._conversations.setdefault(key, ConversationState())
+
+    def note_user_typing(self, user_id: int, companion_id: int, is_typing: bool) -> None:
+        with self._lock:
+            state = self._state((user_id, companion_id))
+            state.user_typing_until = time.monotonic() + USER_TYPING_GRACE_SECONDS if is_typing else 0.0
+
+    def reply_later(self, user_id: int, companion_id: int) -> None:
+        """Called after a user message is committed: start the reply task or fold into it."""
+        key = (user_id, companion_id)
+        with self._lock:
+            state = self._state(key)
+            if state.reply_running:
+                state.more_messages = True
+                return
+            state.reply_running = True
+            state.more_messages = False
+        self._start(self._reply_task, key)
+
+    def make_photo_later(self, photo_id: int) -> None:
+        self._start(self._photo_task, photo_id)
+
+    def _take_more_messages(self, key: tuple[int, int]) -> bool:
+        with self._lock:
+            state = self._state(key)
+            more, state.more_messages = state.more_messages, False
+            return more
+
+    def _finish_or_continue(self, key: tuple[int, int]) -> bool:
+        """True when the task should stop: nothing arrived since the last reply."""
+        with self._lock:
+            state = self._state(key)
+            if state.more_messages:
+                state.more_messages = False
+                return False
+            state.reply_running = False
+            if state.user_typing_until < time.monotonic():
+                self._conversations.pop(key, None)
+            return True
+
+    def _wait_while_user_types(self, key: tuple[int, int]) -> None:
+        deadline = time.monotonic() + USER_TYPING_MAX_WAIT_SECONDS
+        while time.monotonic() < deadline:
+            with self._lock:
+                typing_until = self._state(key).user_typing_until
+            if typing_until <= time.monotonic():
+                return
+            socketio.sleep(0.1)
+
+    def _reply_task(self, key: tuple[int, int]) -> None:
+        user_id, companion_id = key
+        with self.app.app_context():
+            slug = db.session.scalar(sa.select(Companion.slug).where(Companion.id == companion_id)) or ""
+            typing = False
+            try:
+                while True:
+                    self.pause(1.2)
+                    self._wait_while_user_types(key)
+                    self._take_more_messages(key)
+                    reply_input = self._load_reply_input(user_id, companion_id)
+                    if reply_input is None:
+                        if self._finish_or_continue(key):
+                            break
+                        continue
+                    actions.mark_read_by_companion(user_id, companion_id, slug)
+                    db.session.remove()
+                    self.pause(0.6)
+                    if not typing:
+                        actions.set_companion_typing(user_id, slug, True)
+                        typing = True
+                    reply = self.app.extensions["reply_provider"].compose(reply_input.request)
+                    self.pause(min(1.0 + len(reply.text) * 0.035, 5.0))
+                    if self._take_more_messages(key):
+                        continue
+                    actions.set_companion_typing(user_id, slug, False)
+                    typing = False
+                    actions.store_companion_reply(user_id, companion_id, reply.text, reply_input.answered_ids)
+                    if reply.photo_context:
+                        companion = db.session.get(Companion, companion_id)
+                        actions.request_photo(user_id, companion, reply.photo_context,
+                                              request_id=f"reply-{reply_input.answered_ids[-1]}")
+                    db.session.remove()
+                    if self._finish_or_continue(key):
+                        break
+            except Exception:
+                log.exception("reply failed for user=%s companion=%s", user_id, companion_id)
+                db.session.rollback()
+                if typing:
+                    actions.set_companion_typing(user_id, slug, False)
+                actions.report_reply_failure(user_id, slug)
+                with self._lock:
+                    self._conversations.pop(key, None)
+
+    def _load_reply_input(self, user_id: int, companion_id: int) -> ReplyInput | None:
+        unanswered = list(db.session.scalars(sa.select(Message).where(
+            Message.user_id == user_id, Message.companion_id == companion_id, Message.sender == "user",
+            Message.answered_at.is_(None)).order_by(Message.id)))
+        if not unanswered:
+            return None
+        recent = list(db.session.scalars(sa.select(Message).where(
+            Message.user_id == user_id, Message.companion_id == companion_id,
+            Message.id <= unanswered[-1].id).order_by(Message.id.desc()).limit(HISTORY_FOR_REPLY)))
+        recent.reverse()
+        companion = db.session.get(Companion, companion_id)
+        user = db.session.get(User, user_id)
+        request = ReplyRequest(
+            persona=companion.to_persona(),
+            user_name=user.username,
+            history=tuple(ChatLine(sender=m.sender, content=m.content, type=m.type) for m in recent),
+            new_messages=tuple(m.content for m in unanswered),
+            conversation_key=f"{user_id}:{companion.slug}",
+        )
+        return ReplyInput(request=request, answered_ids=[m.id for m in unanswered])
+
+    def _photo_task(self, photo_id: int) -> None:
+        with self.app.app_context():
+            try:
+                photo = db.session.get(Photo, photo_id)
+                if photo is None or photo.status != "pending":
+                    return
+                companion = db.session.get(Companion, photo.companion_id)
+                request = PhotoRequest(persona=companion.to_persona(), context=photo.context or "selfie",
+                                       seed=photo.id)
+                db.session.remove()
+                self.pause(2.5)
+                result = run_blocking(self.app.extensions["photo_provider"].generate, request)
+                actions.complete_photo(photo_id, result.data, result.mime, result.width, result.height,
+                                       result.caption)
+            except Exception:
+                log.exception("photo %s failed", photo_id)
+                db.session.rollback()
+                actions.fail_photo(photo_id)
+
+
+def run_blocking(function, *args):
+    """CPU-bound work off the event loop under eventlet; a plain call otherwise."""
+    if socketio.async_mode == "eventlet":
+        from eventlet import tpool
+
+        return tpool.execute(function, *args)
+    return function(*args)

@@ -1,0 +1,245 @@
+"""Fixtures: app, client, auth and socket clients in-process; live_server for the real eventlet server."""
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+import requests
+
+from dreamchat import create_app
+from dreamchat.config import TestConfig
+from dreamchat.extensions import db, socketio
+
+ROOT = Path(__file__).resolve().parent.parent
+PASSWORD = "correct horse battery"
+
+
+@pytest.fixture(scope="session")
+def migrated_database(tmp_path_factory) -> Path:
+    """The Alembic migrations applied once to an SQLite file; each test gets a copy."""
+    from flask_migrate import upgrade
+
+    path = tmp_path_factory.mktemp("template") / "template.db"
+    app = create_app(TestConfig(database_path=path))
+    with app.app_context():
+        upgrade(directory=str(ROOT / "migrations"))
+        db.engine.dispose()
+    return path
+
+
+def make_test_app(tmp_path: Path, template: Path, **overrides):
+    database = tmp_path / "test.db"
+    shutil.copy(template, database)
+    config = TestConfig(database_path=database)
+    for key, value in overrides.items():
+        setattr(config, key, value)
+    return create_app(config)
+
+
+@pytest.fixture
+def app(tmp_path, migrated_database):
+    app = make_test_app(tmp_path, migrated_database)
+    yield app
+    wait_for_background_work(app)
+
+
+@pytest.fixture
+def make_app(tmp_path, migrated_database):
+    """For tests that need other settings: make_app(REPLY_DELAY_SCALE=0.1, ...)."""
+    made = []
+
+    def factory(**overrides):
+        app = make_test_app(tmp_path, migrated_database, **overrides)
+        made.append(app)
+        return app
+
+    yield factory
+    for app in made:
+        wait_for_background_work(app)
+
+
+def wait_for_background_work(app, timeout: float = 10.0) -> None:
+    """Let reply and photo tasks of a test finish before its database goes away."""
+    worker = app.extensions["companion_worker"]
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and worker.busy():
+        time.sleep(0.02)
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+class AuthActions:
+    def __init__(self, client):
+        self.client = client
+
+    def register(self, username: str = "alex", password: str = PASSWORD):
+        return self.client.post("/register", data={
+            "username": username, "password": password, "password_confirm": password, "adult": "y"})
+
+    def login(self, username: str = "alex", password: str = PASSWORD):
+        return self.client.post("/login", data={"username": username, "password": password})
+
+    def logout(self):
+        return self.client.post("/logout")
+
+
+@pytest.fixture
+def auth(client):
+    return AuthActions(client)
+
+
+@pytest.fixture
+def socket_for(app):
+    """socket_for(flask_client) -> a Flask-SocketIO test client sharing that client's session."""
+    opened = []
+
+    def connect(flask_client):
+        sio = socketio.test_client(app, flask_test_client=flask_client)
+        opened.append(sio)
+        return sio
+
+    yield connect
+    for sio in opened:
+        if sio.is_connected():
+            sio.disconnect()
+
+
+def wait_for_events(sio, predicate, timeout: float = 5.0) -> list[dict]:
+    """Collect received events until predicate(all_events_so_far) is true, or fail."""
+    events: list[dict] = []
+    deadline = time.monotonic() + timeout
+    while True:
+        events.extend(sio.get_received())
+        if predicate(events):
+            return events
+        if time.monotonic() > deadline:
+            names = [event["name"] for event in events]
+            raise AssertionError(f"timed out; got events {names}")
+        time.sleep(0.01)
+
+
+def names_of(events: list[dict]) -> list[str]:
+    return [event["name"] for event in events]
+
+
+def payloads(events: list[dict], name: str) -> list[dict]:
+    return [event["args"][0] for event in events if event["name"] == name]
+
+
+def new_client_id() -> str:
+    return uuid.uuid4().hex
+
+
+# The real server ---------------------------------------------------------------------------
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@dataclass
+class LiveServer:
+    url: str
+    port: int
+    process: subprocess.Popen
+    instance_dir: Path
+    env: dict = field(default_factory=dict)
+    log_path: Path | None = None
+
+    def stop(self, sig=None) -> None:
+        if self.process.poll() is None:
+            self.process.terminate() if sig is None else self.process.send_signal(sig)
+            try:
+                self.process.wait(10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(5)
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace") if self.log_path and self.log_path.exists() else ""
+
+
+def start_live_server(instance_dir: Path, **env_overrides) -> LiveServer:
+    """Migrate a fresh database and start `python app.py` (eventlet) on a free port."""
+    instance_dir.mkdir(parents=True, exist_ok=True)
+    port = free_port()
+    env = {**os.environ, "DREAMCHAT_INSTANCE_DIR": str(instance_dir), "FLASK_APP": "app.py",
+           "SECRET_KEY": "live-test-secret", "HOST": "127.0.0.1", "PORT": str(port),
+           "REPLY_DELAY_SCALE": "0.2", "LOG_LEVEL": "INFO", "PYTHONUNBUFFERED": "1"}
+    env.pop("DATABASE_URL", None)
+    env.update({key: str(value) for key, value in env_overrides.items()})
+    subprocess.run([sys.executable, "-m", "flask", "db", "upgrade"], cwd=ROOT, env=env, check=True,
+                   capture_output=True, timeout=60)
+    log_path = instance_dir / "server.log"
+    with open(log_path, "ab") as log_file:
+        process = subprocess.Popen([sys.executable, "app.py"], cwd=ROOT, env=env, stdout=log_file,
+                                   stderr=subprocess.STDOUT)
+    server = LiveServer(url=f"http://127.0.0.1:{port}", port=port, process=process,
+                        instance_dir=instance_dir, env=env, log_path=log_path)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"server exited with {process.returncode}:\n{server.log()}")
+        try:
+            if requests.get(server.url + "/healthz", timeout=1).ok:
+                return server
+        except requests.ConnectionError:
+            time.sleep(0.1)
+    server.stop()
+    raise RuntimeError(f"server did not start:\n{server.log()}")
+
+
+@pytest.fixture(scope="module")
+def live_server(tmp_path_factory):
+    server = start_live_server(tmp_path_factory.mktemp("live"))
+    yield server
+    server.stop()
+
+
+def signed_in_session(server_url: str, username: str | None = None) -> requests.Session:
+    """A requests session registered and signed in on the live server (CSRF token included)."""
+    import re
+
+    http = requests.Session()
+    page = http.get(server_url + "/register", timeout=5).text
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
+    username = username or "u" + uuid.uuid4().hex[:10]
+    response = http.post(server_url + "/register", data={
+        "csrf_token": token, "username": username, "password": PASSWORD,
+        "password_confirm": PASSWORD, "adult": "y"}, timeout=5, allow_redirects=False)
+    assert response.status_code == 302, response.text[:500]
+    return http
+
+
+@pytest.fixture
+def auth_factory():
+    """auth_factory(app) -> (flask client, socket client) for a new signed-in user of that app."""
+    opened = []
+
+    def make(app, username: str | None = None):
+        client = app.test_client()
+        username = username or "u" + uuid.uuid4().hex[:10]
+        response = client.post("/register", data={"username": username, "password": PASSWORD,
+                                                  "password_confirm": PASSWORD, "adult": "y"})
+        assert response.status_code == 302
+        sio = socketio.test_client(app, flask_test_client=client)
+        sio.get_received()
+        opened.append(sio)
+        return client, sio
+
+    yield make
+    for sio in opened:
+        if sio.is_connected():
+            sio.disconnect()
