@@ -1,21 +1,28 @@
 """The only place that changes conversation state: store, commit, then emit.
 
-Socket handlers and the companion worker call these functions; nothing else writes
-messages or photos. Every event goes to the user's room, so all of the user's tabs agree.
+Socket handlers and the companion worker call these functions; nothing else writes messages or
+photos. Each change is recorded as a numbered UserEvent in the same transaction, then emitted to
+the user's room after the commit, so every tab agrees and a tab that was away can replay what it
+missed (see replay_since).
 """
 from __future__ import annotations
 
+import json
 import logging
 from dataclasses import dataclass
 
 import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from dreamchat.extensions import db, socketio
-from dreamchat.models import Companion, Message, Photo, isoformat, user_room, utcnow
+from dreamchat.models import Companion, Message, Photo, User, UserEvent, isoformat, user_room, utcnow
 
 log = logging.getLogger(__name__)
+
+PENDING_EVENTS = "dreamchat.pending_events"
+REPLAY_LIMIT = 500
 
 
 def login_room(login_token: str) -> str:
@@ -26,6 +33,51 @@ def emit_to_user(user_id: int, event: str, payload: dict, skip_sid: str | None =
     socketio.emit(event, payload, to=user_room(user_id), skip_sid=skip_sid)
 
 
+def record_event(user_id: int, name: str, payload: dict, skip_sid: str | None = None) -> dict:
+    """Number an event inside the current transaction; commit_and_emit sends it after the commit.
+
+    The row lock taken on the user by the increment keeps seq order equal to commit order.
+    """
+    seq = db.session.execute(
+        sa.update(User).where(User.id == user_id).values(last_event_seq=User.last_event_seq + 1)
+        .returning(User.last_event_seq)).scalar_one()
+    payload = {**payload, "seq": seq}
+    db.session.add(UserEvent(user_id=user_id, seq=seq, name=name, payload_json=json.dumps(payload)))
+    db.session.info.setdefault(PENDING_EVENTS, []).append((user_id, name, payload, skip_sid))
+    return payload
+
+
+def commit_and_emit() -> None:
+    db.session.commit()
+    for user_id, name, payload, skip_sid in db.session.info.pop(PENDING_EVENTS, []):
+        emit_to_user(user_id, name, payload, skip_sid=skip_sid)
+
+
+@sa.event.listens_for(Session, "after_soft_rollback")
+def forget_unsent_events(session, _previous_transaction) -> None:
+    session.info.pop(PENDING_EVENTS, None)
+
+
+@dataclass(frozen=True)
+class Replay:
+    events: list[dict]
+    last_seq: int
+    reset: bool
+
+
+def replay_since(user_id: int, last_seq: int) -> Replay:
+    """The user's events after last_seq, in order; reset when too many to replay one by one."""
+    current = db.session.scalar(sa.select(User.last_event_seq).where(User.id == user_id)) or 0
+    if last_seq >= current:
+        return Replay(events=[], last_seq=current, reset=last_seq > current)
+    if current - last_seq > REPLAY_LIMIT:
+        return Replay(events=[], last_seq=current, reset=True)
+    rows = db.session.scalars(sa.select(UserEvent).where(UserEvent.user_id == user_id, UserEvent.seq > last_seq)
+                              .order_by(UserEvent.seq))
+    events = [{"name": row.name, "payload": row.payload} for row in rows]
+    return Replay(events=events, last_seq=events[-1]["payload"]["seq"] if events else current, reset=False)
+
+
 def worker():
     return current_app.extensions["companion_worker"]
 
@@ -33,6 +85,7 @@ def worker():
 @dataclass(frozen=True)
 class StoredMessage:
     message: dict
+    seq: int | None
     created: bool
 
 
@@ -49,71 +102,77 @@ def send_user_message(user_id: int, companion: Companion, content: str, client_i
     if client_id:
         existing = find_by_client_id(user_id, client_id)
         if existing is not None:
-            return StoredMessage(existing.to_dict(), created=False)
+            return StoredMessage(existing.to_dict(), seq=None, created=False)
     message = Message(user_id=user_id, companion_id=companion.id, sender="user", type="text",
                       content=content, client_id=client_id)
     db.session.add(message)
     try:
-        db.session.commit()
+        db.session.flush()
+        event = record_event(user_id, "message_received", {"message": message.to_dict()}, skip_sid=sender_sid)
+        commit_and_emit()
     except IntegrityError:
         db.session.rollback()
         existing = find_by_client_id(user_id, client_id) if client_id else None
         if existing is None:
             raise
-        return StoredMessage(existing.to_dict(), created=False)
-    stored = message.to_dict()
-    emit_to_user(user_id, "message_received", {"message": stored}, skip_sid=sender_sid)
+        return StoredMessage(existing.to_dict(), seq=None, created=False)
     worker().reply_later(user_id, companion.id)
-    return StoredMessage(stored, created=True)
+    return StoredMessage(event["message"], seq=event["seq"], created=True)
 
 
 def mark_read_by_user(user_id: int, companion: Companion, message_ids: list[int]) -> list[int]:
     """The user has seen these companion messages; returns the ids newly marked read."""
-    now = utcnow()
     ids = list(db.session.scalars(sa.select(Message.id).where(
         Message.user_id == user_id, Message.companion_id == companion.id, Message.sender == "girl",
-        Message.read_at.is_(None), Message.id.in_(message_ids))))
-    if not ids:
-        return []
-    db.session.execute(sa.update(Message).where(Message.id.in_(ids)).values(read_at=now))
-    db.session.commit()
-    for message_id in ids:
-        emit_to_user(user_id, "message_read", {"message_id": message_id, "girl_id": companion.slug,
-                                               "read_at": isoformat(now)})
+        Message.read_at.is_(None), Message.id.in_(message_ids)).order_by(Message.id)))
+    mark_read(user_id, companion.slug, ids)
     return ids
 
 
 def mark_read_by_companion(user_id: int, companion_id: int, slug: str) -> list[int]:
     """The companion has read every unread user message in the conversation."""
-    now = utcnow()
     ids = list(db.session.scalars(sa.select(Message.id).where(
         Message.user_id == user_id, Message.companion_id == companion_id, Message.sender == "user",
         Message.read_at.is_(None)).order_by(Message.id)))
-    if ids:
-        db.session.execute(sa.update(Message).where(Message.id.in_(ids)).values(read_at=now))
-        db.session.commit()
-    for message_id in ids:
-        emit_to_user(user_id, "message_read", {"message_id": message_id, "girl_id": slug,
-                                               "read_at": isoformat(now)})
+    mark_read(user_id, slug, ids)
     return ids
 
 
+def mark_read(user_id: int, slug: str, ids: list[int]) -> None:
+    if not ids:
+        return
+    now = utcnow()
+    db.session.execute(sa.update(Message).where(Message.id.in_(ids)).values(read_at=now))
+    for message_id in ids:
+        record_event(user_id, "message_read", {"message_id": message_id, "girl_id": slug, "read_at": isoformat(now)})
+    commit_and_emit()
+
+
 def set_companion_typing(user_id: int, slug: str, is_typing: bool) -> None:
+    """Typing is a passing state: emitted, never stored or replayed."""
     emit_to_user(user_id, "typing", {"girl_id": slug, "is_typing": is_typing})
 
 
-def store_companion_reply(user_id: int, companion_id: int, text: str, answered_ids: list[int]) -> dict:
-    """Store the companion's reply and mark the user messages it answers, in one commit."""
+def store_companion_reply(user_id: int, companion_id: int, text: str, answered_ids: list[int]) -> dict | None:
+    """Store the companion's reply and mark the user messages it answers, in one commit.
+
+    None when another task (another process after a restart) answered them first: a reply is
+    stored at most once for the same messages.
+    """
     now = utcnow()
+    claimed = db.session.execute(sa.update(Message).where(
+        Message.id.in_(answered_ids), Message.answered_at.is_(None)).values(answered_at=now)).rowcount
+    if claimed != len(answered_ids):
+        db.session.rollback()
+        log.info("reply dropped: messages %s were answered elsewhere", answered_ids)
+        return None
     message = Message(user_id=user_id, companion_id=companion_id, sender="girl", type="text",
                       content=text, created_at=now)
     db.session.add(message)
-    if answered_ids:
-        db.session.execute(sa.update(Message).where(Message.id.in_(answered_ids)).values(answered_at=now))
-    db.session.commit()
-    stored = message.to_dict()
-    emit_to_user(user_id, "message_received", {"message": stored})
-    return stored
+    db.session.flush()
+    event = record_event(user_id, "message_received", {"message": message.to_dict()})
+    commit_and_emit()
+    return event["message"]
 
 
 def request_photo(user_id: int, companion: Companion, context: str, request_id: str) -> Photo:
@@ -123,28 +182,36 @@ def request_photo(user_id: int, companion: Companion, context: str, request_id: 
         return photo
     photo = Photo(user_id=user_id, companion_id=companion.id, context=context, request_id=request_id)
     db.session.add(photo)
-    db.session.commit()
-    emit_to_user(user_id, "photo_pending", {"girl_id": companion.slug, "request_id": request_id,
-                                            "context": context})
+    try:
+        db.session.flush()
+        record_event(user_id, "photo_pending", {"girl_id": companion.slug, "request_id": request_id,
+                                                "context": context})
+        commit_and_emit()
+    except IntegrityError:
+        db.session.rollback()
+        return db.session.scalar(sa.select(Photo).where(Photo.user_id == user_id, Photo.request_id == request_id))
     worker().make_photo_later(photo.id)
     return photo
 
 
 def complete_photo(photo_id: int, data: bytes, mime: str, width: int, height: int, caption: str) -> dict | None:
-    """Store the finished image and the photo message that shows it, then announce both."""
-    photo = db.session.get(Photo, photo_id)
-    if photo is None or photo.status != "pending":
-        return None
+    """Store the finished image and the photo message that shows it, then announce both.
+    None when the photo was no longer pending (finished elsewhere)."""
     now = utcnow()
-    photo.data, photo.mime, photo.width, photo.height = data, mime, width, height
-    photo.status, photo.completed_at = "done", now
+    claimed = db.session.execute(sa.update(Photo).where(Photo.id == photo_id, Photo.status == "pending").values(
+        status="done", completed_at=now, data=data, mime=mime, width=width, height=height)).rowcount
+    if claimed != 1:
+        db.session.rollback()
+        return None
+    photo = db.session.get(Photo, photo_id)
     message = Message(user_id=photo.user_id, companion_id=photo.companion_id, sender="girl", type="photo",
                       content=caption, photo_id=photo.id, created_at=now)
     db.session.add(message)
-    db.session.commit()
+    db.session.flush()
     stored = message.to_dict()
-    emit_to_user(photo.user_id, "photo_generated", {
+    record_event(photo.user_id, "photo_generated", {
         "girl_id": stored["girl_id"], "photo_url": photo.url, "request_id": photo.request_id, "message": stored})
+    commit_and_emit()
     return stored
 
 
@@ -154,20 +221,21 @@ def fail_photo(photo_id: int) -> None:
         return
     photo.status = "failed"
     slug = db.session.get(Companion, photo.companion_id).slug
-    db.session.commit()
-    emit_to_user(photo.user_id, "chat_error", {
+    record_event(photo.user_id, "chat_error", {
         "girl_id": slug, "request_id": photo.request_id, "code": "internal",
         "message": "The photo could not be made. Please ask again."})
+    commit_and_emit()
 
 
 def report_reply_failure(user_id: int, slug: str) -> None:
+    """Passing news, not stored: the user's messages stay unanswered and are retried later."""
     emit_to_user(user_id, "chat_error", {
         "girl_id": slug, "code": "internal",
         "message": "Your message is saved, but no reply could be written. Send another message to retry."})
 
 
 def end_login_session(login_token: str | None) -> None:
-    """Logging out closes every socket opened with that login, in this process and others."""
+    """Logging out closes that login's sockets here and tells its sockets in other processes to close."""
     if not login_token:
         return
     room = login_room(login_token)

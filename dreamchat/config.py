@@ -82,6 +82,7 @@ class Config:
         self.RATE_LIMIT_PHOTOS = _env_int("RATE_LIMIT_PHOTOS", 5)
         self.RATE_LIMIT_WINDOW_SECONDS = _env_float("RATE_LIMIT_WINDOW_SECONDS", 60)
         self.HISTORY_PAGE_SIZE = 50
+        self.SHUTDOWN_GRACE_SECONDS = _env_float("SHUTDOWN_GRACE_SECONDS", 10)
         self.SESSION_COOKIE_HTTPONLY = True
         self.SESSION_COOKIE_SAMESITE = "Lax"
         self.SESSION_COOKIE_SECURE = os.environ.get("SESSION_COOKIE_SECURE", "") == "1"

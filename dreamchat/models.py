@@ -31,6 +31,8 @@ class User(UserMixin, db.Model):
     username: so.Mapped[str] = so.mapped_column(sa.String(32), unique=True, index=True)
     password_hash: so.Mapped[str] = so.mapped_column(sa.String(256))
     created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
+    # The sequence number of the user's newest conversation event (see UserEvent).
+    last_event_seq: so.Mapped[int] = so.mapped_column(default=0, server_default="0")
 
     def set_password(self, password: str) -> None:
         self.password_hash = generate_password_hash(password)
@@ -158,3 +160,23 @@ class Message(db.Model):
         if self.sender == "user":
             data["client_id"] = self.client_id
         return data
+
+
+class UserEvent(db.Model):
+    """Every event that changed one of the user's conversations, numbered 1, 2, 3... per user,
+    so a client that was away can ask for exactly what it missed."""
+
+    __tablename__ = "user_events"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    user_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("users.id"))
+    seq: so.Mapped[int]
+    name: so.Mapped[str] = so.mapped_column(sa.String(32))
+    payload_json: so.Mapped[str] = so.mapped_column(sa.Text)
+    created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
+
+    __table_args__ = (sa.UniqueConstraint("user_id", "seq", name="uq_user_event_seq"),)
+
+    @property
+    def payload(self) -> dict:
+        return json.loads(self.payload_json)

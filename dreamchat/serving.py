@@ -1,8 +1,12 @@
 """What `python app.py` needs around socketio.run: the address, and sockets without Nagle's delay."""
 from __future__ import annotations
 
+import logging
 import os
+import signal
 import socket
+
+log = logging.getLogger(__name__)
 
 
 def listen_options() -> tuple[str, int]:
@@ -49,3 +53,30 @@ def prepare_server(async_mode: str) -> None:
 
     listen_without_nagle.without_nagle = True
     eventlet.listen = listen_without_nagle
+
+
+def install_graceful_shutdown(worker, grace_seconds: float) -> None:
+    """On SIGTERM (a platform restart): start no new work, let running replies and photos finish
+    for up to grace_seconds, then exit. Unfinished work is resumed at the next start.
+
+    The handler only raises a flag: a signal handler may run inside the event loop itself, where
+    nothing may wait, so a watcher task that wakes twice a second does the draining.
+    """
+    from dreamchat.extensions import socketio
+
+    requested = []
+
+    def on_sigterm(_signum, _frame) -> None:
+        requested.append(True)
+
+    def watch() -> None:
+        while not requested:
+            socketio.sleep(0.5)
+        log.info("SIGTERM: draining for up to %.0f s", grace_seconds)
+        finished = worker.drain(grace_seconds)
+        log.info("shutting down (%s)", "all work finished" if finished else "unfinished work will resume")
+        logging.shutdown()
+        os._exit(0)
+
+    signal.signal(signal.SIGTERM, on_sigterm)
+    socketio.start_background_task(watch)

@@ -47,6 +47,7 @@ class CompanionWorker:
         self._lock = threading.Lock()
         self._conversations: dict[tuple[int, int], ConversationState] = {}
         self._tasks_running = 0
+        self.draining = False
 
     def busy(self) -> bool:
         """True while any reply or photo task is running."""
@@ -82,8 +83,33 @@ class CompanionWorker:
             state = self._state((user_id, companion_id))
             state.user_typing_until = time.monotonic() + USER_TYPING_GRACE_SECONDS if is_typing else 0.0
 
+    def resume_unfinished(self) -> None:
+        """At start: answer the messages and make the photos that a stopped process left undone."""
+        with self.app.app_context():
+            conversations = db.session.execute(sa.select(Message.user_id, Message.companion_id).where(
+                Message.sender == "user", Message.answered_at.is_(None)).distinct()).all()
+            photo_ids = list(db.session.scalars(sa.select(Photo.id).where(Photo.status == "pending")))
+            db.session.remove()
+        for user_id, companion_id in conversations:
+            self.reply_later(user_id, companion_id)
+        for photo_id in photo_ids:
+            self.make_photo_later(photo_id)
+        if conversations or photo_ids:
+            log.info("resumed %d conversations and %d photos left unfinished", len(conversations), len(photo_ids))
+
+    def drain(self, grace_seconds: float) -> bool:
+        """Start no new work and give running tasks grace_seconds to finish; True if they did.
+        What is left stays in the database and is resumed at the next start."""
+        self.draining = True
+        deadline = time.monotonic() + grace_seconds
+        while self.busy() and time.monotonic() < deadline:
+            socketio.sleep(0.05)
+        return not self.busy()
+
     def reply_later(self, user_id: int, companion_id: int) -> None:
         """Called after a user message is committed: start the reply task or fold into it."""
+        if self.draining:
+            return
         key = (user_id, companion_id)
         with self._lock:
             state = self._state(key)
@@ -95,7 +121,8 @@ class CompanionWorker:
         self._start(self._reply_task, key)
 
     def make_photo_later(self, photo_id: int) -> None:
-        self._start(self._photo_task, photo_id)
+        if not self.draining:
+            self._start(self._photo_task, photo_id)
 
     def _take_more_messages(self, key: tuple[int, int]) -> bool:
         with self._lock:
@@ -128,6 +155,7 @@ class CompanionWorker:
         user_id, companion_id = key
         with self.app.app_context():
             slug = db.session.scalar(sa.select(Companion.slug).where(Companion.id == companion_id)) or ""
+            db.session.remove()
             typing = False
             try:
                 while True:
@@ -136,6 +164,7 @@ class CompanionWorker:
                     self._take_more_messages(key)
                     reply_input = self._load_reply_input(user_id, companion_id)
                     if reply_input is None:
+                        db.session.remove()
                         if self._finish_or_continue(key):
                             break
                         continue
@@ -151,8 +180,9 @@ class CompanionWorker:
                         continue
                     actions.set_companion_typing(user_id, slug, False)
                     typing = False
-                    actions.store_companion_reply(user_id, companion_id, reply.text, reply_input.answered_ids)
-                    if reply.photo_context:
+                    stored = actions.store_companion_reply(user_id, companion_id, reply.text,
+                                                           reply_input.answered_ids)
+                    if stored and reply.photo_context:
                         companion = db.session.get(Companion, companion_id)
                         actions.request_photo(user_id, companion, reply.photo_context,
                                               request_id=f"reply-{reply_input.answered_ids[-1]}")

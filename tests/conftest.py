@@ -167,14 +167,24 @@ class LiveServer:
                 self.process.kill()
                 self.process.wait(5)
 
+    def restart(self, **env_overrides) -> "LiveServer":
+        """Start a new server process on the same database and port (after stop or kill)."""
+        self.stop()
+        overrides = {key: value for key, value in self.env.items() if os.environ.get(key) != value}
+        return start_live_server(self.instance_dir, port=self.port, **{**overrides, **env_overrides})
+
+    def kill(self) -> None:
+        self.process.kill()
+        self.process.wait(5)
+
     def log(self) -> str:
         return self.log_path.read_text(errors="replace") if self.log_path and self.log_path.exists() else ""
 
 
-def start_live_server(instance_dir: Path, **env_overrides) -> LiveServer:
-    """Migrate a fresh database and start `python app.py` (eventlet) on a free port."""
+def start_live_server(instance_dir: Path, port: int | None = None, **env_overrides) -> LiveServer:
+    """Migrate the instance's database and start `python app.py` (eventlet), on a free port by default."""
     instance_dir.mkdir(parents=True, exist_ok=True)
-    port = free_port()
+    port = port or free_port()
     env = {**os.environ, "DREAMCHAT_INSTANCE_DIR": str(instance_dir), "FLASK_APP": "app.py",
            "SECRET_KEY": "live-test-secret", "HOST": "127.0.0.1", "PORT": str(port),
            "REPLY_DELAY_SCALE": "0.2", "LOG_LEVEL": "INFO", "PYTHONUNBUFFERED": "1"}

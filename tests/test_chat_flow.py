@@ -144,7 +144,8 @@ def test_photo_flow_and_the_image_is_served_to_its_owner_only(app, client, auth,
     assert ack["ok"] and ack["request_id"]
     events = wait_for_events(sio, lambda e: "photo_generated" in names_of(e))
     pending = payloads(events, "photo_pending")[0]
-    assert pending == {"girl_id": "emma", "request_id": ack["request_id"], "context": "at the beach"}
+    assert pending == {"girl_id": "emma", "request_id": ack["request_id"], "context": "at the beach",
+                       "seq": pending["seq"]}
     generated = payloads(events, "photo_generated")[0]
     assert generated["girl_id"] == "emma" and generated["request_id"] == ack["request_id"]
     message = generated["message"]

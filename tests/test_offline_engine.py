@@ -13,7 +13,8 @@ from dreamchat.companions.persona import Persona, load_default_personas
 PERSONAS = {persona.slug: persona for persona in load_default_personas()}
 SLUGS = sorted(PERSONAS)
 
-ENGLISH = {"you", "i", "i'm", "the", "and", "what", "how", "your", "my", "are", "it", "that", "to", "into"}
+ENGLISH = {"you", "i", "i'm", "me", "for", "let", "just", "some", "one", "the", "and", "what", "how", "your", "my",
+           "are", "it", "that", "to", "into"}
 FRENCH = {"je", "tu", "toi", "moi", "et", "est", "c'est", "ça", "t'es", "pas", "de", "la", "le", "ma", "ta", "te",
           "j'ai", "j'adore", "contente", "enchantée", "coucou", "salut", "quoi", "qu'est-ce"}
 SPANISH = {"y", "tú", "estoy", "qué", "me", "te", "el", "la", "muy", "encantada", "vivo", "tengo", "hola", "cómo"}
@@ -45,7 +46,8 @@ class Conversation:
                             history=tuple(self.history) + tuple(ChatLine("user", m) for m in messages),
                             new_messages=messages, conversation_key=self.key)
 
-    def say(self, *messages: str) -> str:
+    def send(self, *messages: str) -> Reply:
+        """The user sends a burst; her reply (and the photo, if she takes one) joins the history."""
         request = self.request(*messages)
         reply = self.provider.compose(request)
         assert isinstance(reply, Reply) and reply.text.strip()
@@ -53,7 +55,10 @@ class Conversation:
         if reply.photo_context:
             self.history.append(ChatLine("girl", "Just a quick selfie for you", "photo"))
         self.replies.append(reply)
-        return reply.text
+        return reply
+
+    def say(self, *messages: str) -> str:
+        return self.send(*messages).text
 
 
 def chat(slug: str, *turns: str, **options) -> Conversation:
@@ -134,22 +139,24 @@ def test_the_username_is_a_fallback_name() -> None:
 
 @pytest.mark.parametrize("slug", SLUGS)
 def test_remembers_a_like_and_brings_it_back_later(slug: str) -> None:
-    conversation = chat(slug, "I really love jazz", "work was ok", "the weather is grey", "I cooked pasta")
-    assert "jazz" in conversation.replies[0].text.lower()
-    later = [conversation.say(message).lower() for message in ("hey", "so", "hmm")]
+    conversation = chat(slug, "I really love jazz", "work was ok", "the weather is grey", "I cooked pasta", "hey",
+                        "hmm")
+    first, _, *later = [reply.text.lower() for reply in conversation.replies]
+    assert "jazz" in first
     assert any("jazz" in reply for reply in later), later
 
 
 def test_remembers_a_french_like() -> None:
-    conversation = chat("emma", "coucou", "j'adore le cinéma", "il pleut", "je suis au bureau")
-    later = [conversation.say(message).lower() for message in ("coucou", "bof", "ok")]
+    conversation = chat("emma", "coucou", "j'adore le cinéma", "il pleut", "je suis au bureau", "coucou", "bof")
+    later = [reply.text.lower() for reply in conversation.replies[3:]]
     assert any("cinéma" in reply for reply in later), later
 
 
 def test_asks_how_a_plan_went() -> None:
     conversation = chat("luna", "I'm going to a jazz concert tonight", "gotta go")
     assert "jazz concert" in conversation.replies[0].text.lower()
-    assert "how" in conversation.say("hey, I'm back").lower() and "jazz concert" in conversation.replies[-1].text.lower()
+    back = conversation.say("hey, I'm back").lower()
+    assert "how" in back and "jazz concert" in back, back
 
 
 def test_a_like_she_shares_gets_linked_to_her_interest() -> None:
@@ -160,7 +167,7 @@ def test_a_like_she_shares_gets_linked_to_her_interest() -> None:
 @pytest.mark.parametrize("slug", SLUGS)
 def test_answers_questions_about_herself(slug: str) -> None:
     persona = PERSONAS[slug]
-    assert persona.city in Conversation(persona).say("where do you live?")
+    assert persona.city.lower() in Conversation(persona).say("where do you live?").lower()
     assert str(persona.age) in Conversation(persona).say("how old are you?")
     interests = " ".join(Conversation(persona, key=f"k{i}").say("what do you like?") for i in range(3)).lower()
     assert any(interest.lower() in interests for interest in persona.interests), interests
@@ -179,8 +186,8 @@ def test_reacts_to_moods_thanks_and_goodbyes(slug: str) -> None:
     persona = PERSONAS[slug]
     sad = Conversation(persona).say("I'm so tired, bad day at work").lower()
     assert words(sad) & {"sorry", "rough", "hug", "listening", "happened", "talk", "weighing"}, sad
-    assert "night" in Conversation(persona).say("good night!").lower() or "dreams" in Conversation(persona).say(
-        "good night!").lower()
+    night = Conversation(persona).say("good night!").lower()
+    assert words(night) & {"night", "dreams"} and not ends_with_question(night), night
     thanks = Conversation(persona).say("thank you").lower()
     assert words(thanks) & {"anytime", "course", "thank"}, thanks
     compliment = Conversation(persona).say("you're so beautiful").lower()
@@ -218,8 +225,13 @@ def test_a_burst_is_answered_as_a_whole() -> None:
     for slug in SLUGS:
         reply = Conversation(PERSONAS[slug]).say("Hi, my name is Marc", "how old are you?")
         assert "marc" in reply.lower() and str(PERSONAS[slug].age) in reply, reply
+    for slug in ("emma", "luna", "sofia"):
+        reply = Conversation(PERSONAS[slug]).say("how old are you?", "and where do you live?")
+        assert str(PERSONAS[slug].age) in reply and PERSONAS[slug].city in reply, reply
     reply = Conversation(PERSONAS["luna"]).say("salut", "je m'appelle Julien", "tu habites où ?")
     assert "Julien" in reply and "Edinburgh" in reply and words(reply) & FRENCH, reply
+    reply = Conversation(PERSONAS["zoe"]).say("hey", "my name is Marc", "where do you live?")
+    assert "marc" in reply and "vancouver" in reply, reply
 
 
 def test_zoe_writes_in_lowercase_and_short() -> None:
@@ -276,22 +288,20 @@ def test_photo_requests_are_understood(message: str, expected: str) -> None:
 @pytest.mark.parametrize("message", [
     "I took a photo of my cat yesterday", "photography is cool", "nice pic", "I sent you a photo",
     "can I send you a photo?", "do you like taking pictures?", "what's your favourite photo?", "hello", "",
-    "photos are my thing",
+    "photos are my thing", "I take a photo of my lunch every day", "I can send you a pic of my dog",
 ])
 def test_photo_look_alikes_are_not_requests(message: str) -> None:
     assert detect_photo_request(message) is None
-    assert Conversation(PERSONAS["emma"]).provider.compose(Conversation(PERSONAS["emma"]).request(message or "hm")) \
-        .photo_context is None
+    assert Conversation(PERSONAS["emma"]).send(message or "hm").photo_context is None
 
 
 def test_photo_reply_is_in_character_and_in_the_users_language() -> None:
-    english = Conversation(PERSONAS["zoe"]).provider.compose(Conversation(PERSONAS["zoe"]).request(
-        "show me a photo of you at the beach"))
+    english = Conversation(PERSONAS["zoe"]).send("show me a photo of you at the beach")
     assert english.photo_context and "beach" in english.photo_context
     assert words(english.text) & ENGLISH and english.text == english.text.lower()
-    french = Conversation(PERSONAS["luna"]).provider.compose(Conversation(PERSONAS["luna"]).request(
-        "une photo de toi à la plage stp"))
+    french = Conversation(PERSONAS["luna"]).send("une photo de toi à la plage stp")
     assert french.photo_context == "à la plage" and words(french.text) & FRENCH, french
+    assert Conversation(PERSONAS["sofia"]).send("hi, how are you?").photo_context is None
 
 
 def test_she_may_ask_about_the_photo_she_sent() -> None:
@@ -303,7 +313,8 @@ def test_she_may_ask_about_the_photo_she_sent() -> None:
 
 
 @pytest.mark.parametrize("message", ["x" * 4000, "I love " + "jazz " * 800, "😂🔥💯" * 50, "<script>alert(1)</script>",
-                                     "my name is <b>Bob</b>", "I love <script>alert(1)</script>", "   ", "?!?!"])
+                                     "my name is <b>Bob</b>", "I love <script>alert(1)</script>", "   ", "?!?!",
+                                     "{name} {voc} %s {0}"])
 def test_odd_messages_get_a_clean_reply(message: str) -> None:
     for slug in SLUGS:
         conversation = chat(slug, "hi")
@@ -314,7 +325,8 @@ def test_odd_messages_get_a_clean_reply(message: str) -> None:
 
 def test_empty_history_and_a_bare_persona() -> None:
     bare = Persona(slug="nova", name="Nova", age=25, tagline="", personality="", interests=(), style="", greeting="")
-    for messages in (("hello",), ("Salut ! ça va ?",), ("what do you like?", "where do you live?"), ("tell me about you",)):
+    bursts = (("hello",), ("Salut ! ça va ?",), ("what do you like?", "where do you live?"), ("tell me about you",))
+    for messages in bursts:
         request = ReplyRequest(persona=bare, user_name="", history=(), new_messages=messages, conversation_key="k")
         reply = OfflineReplyProvider().compose(request)
         assert reply.text and "{" not in reply.text and "None" not in reply.text, reply

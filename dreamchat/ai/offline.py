@@ -49,7 +49,7 @@ welcome = Anytime{voc}. | Of course, no need to thank me.
 laugh = Glad I made you laugh. | Ha, you're easy to amuse, I like it.
 brief = Ha, fair enough. | Mm, I'll take that as a good sign. | Okay, noted.
 question_react = Hmm, good question, I'd have to think about that one. | Ooh, that's a tricky one. | Honestly? I'm not sure yet.
-ack = Tell me more{voc}. | Ha, I like how you think. | Mm, I hear you. | That's interesting, I didn't expect that.
+ack = Tell me more{voc}. | Oh, really? | Mm, I hear you. | Ooh, go on.
 goodbye = Talk soon{voc}, I'll miss you. | Okay, take care, talk later. | Bye{voc}, come back soon.
 goodnight = Good night{voc}, sleep well. | Sweet dreams{voc}.
 photo = Give me a sec, taking one for you now. | Hold on, let me find some good light. | Okay, just for you, one second.
@@ -88,7 +88,7 @@ welcome = Avec plaisir{voc}. | De rien, vraiment.
 laugh = Contente de te faire rire. | Ha, t'es bon public, j'aime ça.
 brief = Ha, ça marche. | Je prends ça comme un bon signe. | D'accord, c'est noté.
 question_react = Hmm, bonne question, il faut que j'y réfléchisse. | Oh, elle est difficile, celle-là. | Honnêtement ? Je ne sais pas encore.
-ack = Raconte-moi tout{voc}. | Ha, j'aime ta façon de penser. | Je vois, je t'écoute. | C'est intéressant, je ne m'y attendais pas.
+ack = Raconte-moi tout{voc}. | Ah oui ? | Je vois, je t'écoute. | Ah, continue.
 goodbye = À bientôt{voc}, tu vas me manquer. | Ok, prends soin de toi, on se parle plus tard. | Bisous{voc}, reviens vite.
 goodnight = Bonne nuit{voc}, dors bien. | Fais de beaux rêves{voc}.
 photo = Attends une seconde, je t'en prends une. | Bouge pas, je cherche la bonne lumière. | Ok, rien que pour toi, une seconde.
@@ -127,7 +127,7 @@ welcome = De nada{voc}. | Cuando quieras.
 laugh = Me alegra hacerte reír. | Ja, me encanta hacerte reír.
 brief = Ja, vale. | Lo tomo como una buena señal. | Vale, apuntado.
 question_react = Mmm, buena pregunta, tengo que pensarlo. | Uf, esa es difícil.
-ack = Cuéntame más{voc}. | Ja, me gusta cómo piensas. | Te entiendo, sigue.
+ack = Cuéntame más{voc}. | ¿Ah, sí? | Te entiendo, sigue.
 goodbye = Hasta pronto{voc}, te voy a echar de menos. | Vale, cuídate, hablamos luego.
 goodnight = Buenas noches{voc}, que descanses. | Dulces sueños{voc}.
 photo = Dame un segundo, te hago una ahora. | Espera, busco buena luz.
@@ -147,37 +147,41 @@ generic_q = ¿Qué planes tienes hoy? | ¿Qué te hizo sonreír hoy? | ¿En qué
 interest_q = ¿Prefieres {i1} o {i2}? | ¿Y a ti, qué tal {i1}?
 """)}
 
-TRANSLATIONS: dict[str, tuple[str, str]] = {  # persona words -> (French, Spanish)
+TRANSLATIONS: dict[str, tuple[str, str]] = {  # the default personas' interests and traits -> (French, Spanish)
     "photography": ("la photo", "la fotografía"), "art galleries": ("les galeries d'art", "las galerías de arte"),
     "croissants": ("les croissants", "los cruasanes"), "indie music": ("la musique indé", "la música indie"),
     "long walks by the seine": ("les balades au bord de la Seine", "los paseos junto al Sena"),
-    "stargazing": ("les étoiles", "las estrellas"), "fantasy novels": ("les romans de fantasy", "las novelas de fantasía"),
+    "stargazing": ("les étoiles", "las estrellas"), "fantasy novels": ("les romans de fantasy", "las novelas"),
     "tea": ("le thé", "el té"), "rainy walks": ("les balades sous la pluie", "los paseos bajo la lluvia"),
-    "piano": ("le piano", "el piano"), "cooking": ("la cuisine", "la cocina"), "salsa dancing": ("la salsa", "la salsa"),
-    "the beach": ("la plage", "la playa"), "football": ("le foot", "el fútbol"), "travel": ("les voyages", "los viajes"),
-    "video games": ("les jeux vidéo", "los videojuegos"), "rock climbing": ("l'escalade", "la escalada"),
-    "anime": ("les animés", "el anime"), "hiking": ("la rando", "el senderismo"), "synthwave": ("la synthwave", "el synthwave"),
+    "piano": ("le piano", "el piano"), "cooking": ("la cuisine", "la cocina"), "travel": ("les voyages", "viajar"),
+    "salsa dancing": ("la salsa", "la salsa"), "the beach": ("la plage", "la playa"),
+    "anime": ("les animés", "el anime"), "video games": ("les jeux vidéo", "los videojuegos"),
+    "rock climbing": ("l'escalade", "la escalada"), "football": ("le foot", "el fútbol"),
+    "hiking": ("la rando", "el senderismo"), "synthwave": ("la synthwave", "synthwave"),
     "warm": ("chaleureuse", "cálida"), "playful": ("joueuse", "juguetona"), "curious": ("curieuse", "curiosa"),
-    "calm": ("calme", "tranquila"), "thoughtful": ("réfléchie", "reflexiva"), "witty": ("pleine d'humour", "ingeniosa"),
-    "energetic": ("pleine d'énergie", "enérgica"), "passionate": ("passionnée", "apasionada"), "direct": ("directe", "directa"),
-    "sarcastic": ("sarcastique", "sarcástica"), "adventurous": ("aventurière", "aventurera"), "loyal": ("loyale", "leal"),
+    "calm": ("calme", "tranquila"), "thoughtful": ("réfléchie", "reflexiva"), "witty": ("drôle", "ingeniosa"),
+    "energetic": ("pleine d'énergie", "enérgica"), "passionate": ("passionnée", "apasionada"),
+    "direct": ("directe", "directa"), "sarcastic": ("sarcastique", "sarcástica"),
+    "adventurous": ("aventurière", "aventurera"), "loyal": ("loyale", "leal"),
 }
-DEFAULT_INTERESTS = {"en": ("music", "good food", "long walks"), "fr": ("la musique", "la bonne cuisine", "les balades"),
+DEFAULT_INTERESTS = {"en": ("music", "good food", "long walks"), "fr": ("la musique", "la cuisine", "les balades"),
                      "es": ("la música", "la buena comida", "los paseos")}
 DEFAULT_TRAITS = ("sweet", "curious")
-HOME = {"en": ("in {}", "in my little town"), "fr": ("à {}", "dans ma petite ville"), "es": ("en {}", "en mi pequeña ciudad")}
+HOME = {"en": ("in {}", "in my little town"), "fr": ("à {}", "dans ma petite ville"),
+        "es": ("en {}", "en mi pequeña ciudad")}
 EMOJI = {"happy": "😊 ✨ 😄", "care": "🤗 💛", "shy": "☺️ 🙈 😊", "love": "😘 💕", "laugh": "😂 😆", "photo": "📸 😉"}
 MOODS = {"empathy": "care", "compliment": "shy", "photo_thanks": "shy", "goodbye": "love", "goodnight": "love",
          "laugh": "laugh", "photo": "photo"}
 SLANG = {"en": ("lol", "haha"), "fr": ("mdr",), "es": ("jaja",)}
-PREFIXES = {"en": ("Okay,", "Ha,", "Hmm,", "So,"), "fr": ("Bon,", "Alors,", "Hmm,", "Dis,"), "es": ("Bueno,", "Oye,", "Mmm,")}
+PREFIXES = {"en": ("Okay,", "Ha,", "Hmm,", "So,"), "fr": ("Bon,", "Alors,", "Hmm,", "Dis,"),
+            "es": ("Bueno,", "Oye,", "Mmm,")}
 FRENCH_VOCATIVES, FRENCH_OPENERS = ("chéri", "mon chou"), ("Alors, ", "Dis-moi, ")
 
 MARKERS: dict[str, frozenset[str]] = {lang: frozenset(words.split()) for lang, words in {
     "en": "i you your the is are am what how my and do it that this to of love like good morning night thanks thank "
           "yes please with for doing today was have can send show where who why so really just hello hi hey about "
           "would want pic picture name call",
-    "fr": "je tu toi moi et est c j qu oui merci pas suis mon ma mes le les une des du aime adore quoi comment "
+    "fr": "je tu toi moi et est ai oui merci pas suis mon ma mes le les une des du aime adore quoi comment "
           "pourquoi tres avec pour dans qui salut bonjour bonsoir coucou bisous bonne nuit ton ta tes vous nous fais "
           "veux peux aussi mais ou quel quelle envoie ca va stp svp mdr ptdr appelle",
     "es": "hola como estas gracias llamo gusta encanta soy eres yo muy buenas noches dias por favor donde vives anos "
@@ -187,9 +191,11 @@ MARKERS: dict[str, frozenset[str]] = {lang: frozenset(words.split()) for lang, w
 INTENTS: dict[str, re.Pattern[str]] = {name: re.compile(pattern) for name, pattern in {
     "greeting": r"^\W*(h+i+|he+y+|hello+|heya|hiya|yo|howdy|good (morning|afternoon|evening)|salut|bonjour|bonsoir"
                 r"|coucou|hola|buenas|buenos dias)\b",
-    "how_are_you": r"\b(how are (you|u)|how r u|how'?s it going|how'?s your day|how have you been|how are you feeling"
+    "how_are_you": r"\b(how are (you|u)|how r u|how'?s it going|how('?s| is| was) your (day|night|evening|weekend)"
+                   r"|how have you been|how are you feeling"
                    r"|hru|comment (ca va|vas[- ]tu|tu vas|allez[- ]vous|tu te sens|se passe ta journee)|tu vas bien"
-                   r"|ca va\b(?!\s*(bien|pas|mal|super|tres|bof|nickel|tranquille|aller))|que tal|como estas|como te va)",
+                   r"|ca va\b(?!\s*(bien|pas|mal|super|tres|bof|nickel|tranquille|aller))|que tal|como estas"
+                   r"|como te va)",
     "good_mood": r"\b((i'?m|im|i am|doing|feeling|all) (good|fine|great|well|ok|okay|alright|awesome|amazing)"
                  r"|not bad|pretty good|ca va (bien|super|tres bien|nickel)|tres bien|je vais bien|super bien"
                  r"|ca roule|estoy (bien|genial|muy bien)|muy bien|todo bien)\b",
@@ -212,7 +218,9 @@ INTENTS: dict[str, re.Pattern[str]] = {name: re.compile(pattern) for name, patte
                   r"|j'adore (ton sourire|tes yeux|ta photo|ta voix|tes cheveux)|(eres|estas) (muy |tan |super )?"
                   r"(guapa|linda|preciosa|hermosa|bonita|graciosa|divertida|increible)|(bonita|linda|preciosa) foto"
                   r"|me encanta tu (sonrisa|foto|pelo|voz)|(trop|tellement|si|vraiment) (belle|jolie|mignonne|canon"
-                  r"|sexy|craquante)|^\W*(so |very |really )?(beautiful|gorgeous|cute|pretty|stunning|hot|sexy)\W*$)\b",
+                  r"|sexy|craquante)|^\W*(so |very |really )?(beautiful|gorgeous|cute|pretty|stunning|hot|sexy)\W*$"
+                  r"|(i )?(love|miss|like) (you|u)|ily|je t'aime|tu me manques|je t'adore|te quiero|te amo"
+                  r"|te extrano)\b",
     "her_age": r"\b(how old are (you|u)|how old r u|your age|quel age|ton age|cuantos anos tienes|que edad tienes)\b",
     "her_city": r"\b(where (do|d) (you|u) live|where are (you|u) (from|based)|where do you come from|tu (habites|vis)"
                 r" ou|tu viens d'ou|ou (est-ce que tu habites|habites[- ]tu|tu habites|vis[- ]tu|tu vis)|d'ou tu viens"
@@ -230,7 +238,7 @@ INTENTS: dict[str, re.Pattern[str]] = {name: re.compile(pattern) for name, patte
     "real": r"\b((are|r) (you|u) (a |an )?(bot|robot|ai|real|human|fake|chatgpt|program)|you'?re (a |an )?(bot|robot"
             r"|ai|fake)|(tu es|t'es|es[- ]tu) (un |une )?(robot|bot|ia|vraie|reelle|humaine)|eres (un |una )?(bot"
             r"|robot|ia|real|humana))\b",
-    "and_you": r"\b(and (you|u)|what about (you|u)|how about (you|u)|wbu|hbu|et toi|y tu)\b",
+    "and_you": r"\b(and (you|u)|what about (you|u)|how about (you|u)|wbu|hbu|et toi|y tu)\b|(^|,)\s*(you|u|toi)\s*\?",
 }.items()}
 ABOUT_HER = ("how_are_you", "about_her", "her_age", "her_city", "her_likes", "her_doing", "real")
 MIRRORS = {"how_are_you": "hru_back", "her_age": "age_back", "her_city": "city_back", "her_likes": "likes_back",
@@ -246,7 +254,8 @@ NOT_NAMES = frozenset("""fine good ok okay tired sad happy bored hungry sorry su
     excited stressed exhausted cold hot late early in on at from a an the going gonna trying looking working
     french english american british canadian spanish german italian later tomorrow maybe now soon tonight anytime
     fatigue fatiguee content contente desole desolee creve crevee la bien seul seule francais francaise pas tres un
-    une en de cansado cansada feliz triste espanol espanola muy aqui no demain plus maintenant manana luego ahora""".split())
+    une en de cansado cansada feliz triste espanol espanola muy aqui no demain plus maintenant manana luego
+    ahora""".split())
 LIKE_PATTERNS = tuple(re.compile(prefix + r"\s+([^.,!?;:<>()\[\]{}\"\n]{2,80})", re.I) for prefix in (
     r"\bi\s+(?:really\s+|also\s+|just\s+|totally\s+|absolutely\s+)?(?:like|love|enjoy|adore)",
     r"\bi'?m\s+(?:really\s+|so\s+|kind of\s+)?(?:into|a (?:big |huge )?fan of|obsessed with|passionate about)",
@@ -270,7 +279,8 @@ PLAN_CUT = re.compile(r"\s+(?:tonight|tomorrow|later|this|next|today|with|and|ce
 
 PHOTO_NOUN = re.compile(r"\b(photos?|pics?|pix|pictures?|selfies?|snaps?|images?|fotos?)\b")
 PHOTO_ASK = re.compile(
-    r"\b(send|show|give|snap|share|take)\s+(me|us)\b|\b(can|could|may) i (see|get|have)\b|\blet me see\b"
+    r"\b(send|show|give|snap|share|take)\s+(me|us)\b|\b(gimme|lemme see)\b|\b(can|could|may) i (see|get|have)\b"
+    r"|\blet me see\b"
     r"|\b(want|wanna|would love|'d love|'d like|would like) (to )?(see|a|an|one|some|another|more)\b"
     r"|\b(got|have) any\b|\bdo you have (a|an|any)\b|\b(take|snap) (a|an|another)\b"
     r"|\b(envoie|envoies|envoyer|montre|montres|montrer)\b|\b(je veux|je peux|j'aimerais|je voudrais) (voir|une|un)\b"
@@ -279,10 +289,11 @@ PHOTO_ASK = re.compile(
 PHOTO_POLITE = re.compile(r"\b(please|pls|plz|stp|svp|s'il te plait|por favor)\b")
 PHOTO_FIRST = re.compile(r"^(an?|une?|una|another|one more)?\s*(photos?|pics?|pictures?|selfies?|fotos?)\b"
                          r"(?!\s+(is|are|was|were|est|sont|es|son|c'est)\b)")
-PHOTO_NOT_ASK = re.compile(r"(?<!can )(?<!could )(?<!may )\bi\s+(just\s+)?(took|take|sent|send|posted|post|saw|have|had|shared|showed|show|love"
-                           r"|loved|like|liked|made)\b|\b(can|could|should|may|let me) i? ?(send|show|share)\b"
+PHOTO_NOT_ASK = re.compile(r"(?<!can )(?<!could )(?<!may )\bi\s+(just\s+)?(took|take|sent|send|posted|post|saw"
+                           r"|have|had|shared|showed|show|love|loved|like|liked|made)\b"
+                           r"|\b(can|could|should|may|let me) i? ?(send|show|share)\b"
                            r"|\bj'ai (pris|envoye|vu|fait)\b|\bje (t'envoie|te montre)\b")
-PHOTO_LEAD = re.compile(r"^(?:(?:of|from|you|yourself|u|de|toi|ti|ta|ton|tes|your|ur|the)\s+)+", re.I)
+PHOTO_LEAD = re.compile(r"^(?:(?:of|from|you|yourself|u|de|toi|ti|ta|ton|tes|your|ur|the)(?:\s+|$))+", re.I)
 PHOTO_TAIL = re.compile(r"(?:(?:^|\s+)(?:please|pls|plz|now|today|for me|stp|svp|s'il te pla[iî]t|por favor|again|lol"
                         r"|haha|maintenant|ahora|pour moi|para m[ií]))+$", re.I)
 PHOTO_PLAIN_WORDS = frozenset("a an the one another more some any your ur new cute nice quick little good recent sexy "
@@ -314,24 +325,27 @@ def detect_language(text: str) -> str | None:
 def detect_photo_request(text: str) -> str | None:
     """The context of a photo the user asks for in words ("at the beach", default "selfie"), else None."""
     for clause in re.split(r"[.!;\n]+|,\s+(?=\w)", text.replace("’", "'")[:1000]):
-        folded = _fold(clause).strip()
+        folded = _fold(clause)
         if not folded or PHOTO_NOT_ASK.search(folded):
             continue
         noun, asks = PHOTO_NOUN.search(folded), PHOTO_ASK.search(folded)
         if noun and (asks or PHOTO_POLITE.search(folded) or PHOTO_FIRST.match(folded)):
-            return _photo_context(clause, folded, noun)
+            return _photo_context(clause)
         if asks and PHOTO_NOUN.search(_fold(text)) and re.search(r"\b(another|one more|more|one|otra|autre)\b", folded):
             return "selfie"
     return None
 
 
-def _photo_context(clause: str, folded: str, noun: re.Match[str]) -> str:
+def _photo_context(clause: str) -> str:
     """What follows the noun ("of you at the beach" -> "at the beach"), or a modifier ("beach pic")."""
+    noun = PHOTO_NOUN.search(clause.lower())
+    if not noun:
+        return "selfie"
     after = re.split(r"[?,]|\s+(?:and|et|y)\s+", clause[noun.end():], maxsplit=1)[0]
     after = _clean(PHOTO_TAIL.sub("", PHOTO_LEAD.sub("", after.strip())), max_words=6)
     if after and _fold(after) not in PHOTO_PLAIN_WORDS:
         return after
-    before = folded[:noun.start()].split()[-1:]
+    before = _fold(clause[:noun.start()]).split()[-1:]
     if before and before[0].isalpha() and before[0] not in PHOTO_PLAIN_WORDS and not PHOTO_ASK.search(before[0]):
         return before[0]
     return "selfie"
@@ -452,7 +466,7 @@ def _read_turn(request: ReplyRequest) -> _Turn:
     intents = set().union(*map(_intents_of, new))
     if "and_you" in intents and not intents & set(ABOUT_HER):
         asked_before = _intents_of(girl_texts[-1]) & set(ABOUT_HER) if girl_texts and not now.likes else set()
-        intents |= asked_before or ({"how_are_you"} if "good_mood" in intents else {"her_likes"})
+        intents |= (asked_before or ({"how_are_you"} if "good_mood" in intents else {"her_likes"})) | {"mirrored"}
     seed = "\x1f".join([request.conversation_key, str(len(request.history)), *new])
     rng = random.Random(int.from_bytes(hashlib.sha256(seed.encode("utf-8", "replace")).digest()[:8], "big"))
     user_name = re.match(r"[^\W\d_]{2,}", request.user_name or "")
@@ -464,11 +478,11 @@ def _read_turn(request: ReplyRequest) -> _Turn:
                  photo=next(filter(None, map(detect_photo_request, new)), None))
 
 
-def _fresh(items: list[str], girl_texts: list[str]) -> str | None:
-    """A remembered like or plan she has brought up at most once, and not in her last two messages."""
+def _fresh(items: list[str], girl_texts: list[str], gap: int) -> str | None:
+    """A remembered like or plan she has brought up at most once, and not in her last `gap` messages."""
     for item in reversed(items):
         said = [item.lower() in text.lower() for text in girl_texts]
-        if sum(said) <= 1 and not any(said[-2:]):
+        if sum(said) <= 1 and not any(said[-gap:]):
             return item
     return None
 
@@ -481,7 +495,7 @@ def _shared_interest(likes: list[str], persona: Persona, lang: str) -> str | Non
     def stems(text: str) -> set[str]:
         return {word[:5] for word in re.findall(r"[a-z]{4,}", _fold(text))} - {"going", "reall", "doing", "thing"}
     liked = set().union(*map(stems, likes))
-    for interest in persona.interests:
+    for interest in persona.interests or ():
         if liked & stems(" ".join((interest, _localize(interest, "fr"), _localize(interest, "es")))):
             return _localize(interest, lang)
     return None
@@ -496,22 +510,27 @@ def _plan(turn: _Turn) -> tuple[list[str], str | None, dict[str, str]]:
     if intents & {"goodbye", "goodnight"}:
         return ["welcome"] * ("thanks" in intents) + ["goodnight" if "goodnight" in intents else "goodbye"], None, {}
     asked = [key for key in ABOUT_HER if key in intents]
+    if "about_her" in asked:
+        asked = [key for key in asked if key not in ("her_age", "her_city")]
     shared = _shared_interest(now.likes, turn.persona, turn.lang)
-    keys += ["empathy"] * ("sad" in intents) + asked
+    keys += ["empathy"] * ("sad" in intents) + ["glad"] * ("good_mood" in intents and not turn.new_name) + asked
     keys += [("photo_thanks" if turn.after_photo else "compliment")] * ("compliment" in intents)
     keys += [("like_shared" if shared else "like_react")] * bool(now.likes) + ["plan_react"] * bool(now.plans)
-    keys += ["glad"] * ("good_mood" in intents and not turn.new_name) + ["welcome"] * ("thanks" in intents and "good_mood" not in intents)
-    keys += ["laugh"] * ("laugh" in intents)
+    keys += ["laugh"] * ("laugh" in intents) + ["welcome"] * ("thanks" in intents and "good_mood" not in intents)
     if not keys:
         words = sum(len(re.findall(r"[^\W\d_]+", text)) for text in turn.texts)
         keys = ["question_react" if any("?" in text for text in turn.texts) else "ack" if words > 2 else "brief"]
-    if len(keys) > 2 and "greet" in keys:
+    if "greet" in keys and len(keys) > (1 if turn.voice.short else 2):
         keys.remove("greet")
+    if turn.voice.short:
+        answer = [key for key in keys if key in ABOUT_HER][:1]
+        keys = [key for key in keys[:1] if key == "nice_to_meet"] + answer or keys[:1]
     memory = {"interest": shared or "", "like": (now.likes or [""])[0], "plan": (now.plans or [""])[0]}
-    old_plan, old_like = _fresh(turn.before.plans, turn.girl_texts), _fresh(turn.before.likes, turn.girl_texts)
+    gap = 1 if "greeting" in intents else 2
+    old_plan, old_like = (_fresh(facts, turn.girl_texts, gap) for facts in (turn.before.plans, turn.before.likes))
     if "sad" in intents:
         question = "sad_q"
-    elif asked and asked[0] in MIRRORS:
+    elif asked and asked[0] in MIRRORS and "mirrored" not in intents:
         question = MIRRORS[asked[0]]
     elif now.likes:
         question = "like_q"
@@ -558,9 +577,10 @@ def _draft(turn: _Turn) -> tuple[list[str], list[str], str | None, _Slots]:
     """Pick and fill the phrases: the reactions and the closing question."""
     persona, lang, rng = turn.persona, turn.lang, turn.rng
     keys, question_key, memory = _plan(turn)
-    interests = rng.sample([_localize(i, lang) for i in persona.interests], len(persona.interests))
+    interests = [_localize(interest, lang) for interest in persona.interests or () if interest]
+    interests = rng.sample(interests, len(interests))
     interests += [i for i in DEFAULT_INTERESTS[lang] if i not in interests]
-    traits = list(persona.traits) or re.split(r"\s*(?:,|;| and )\s*", persona.personality or "")[:2]
+    traits = list(persona.traits or ()) or re.split(r"\s*(?:,|;| and )\s*", persona.personality or "")[:2]
     traits = [_localize(trait.strip(), lang) for trait in traits if trait.strip()] + list(DEFAULT_TRAITS)
     at_city, nowhere = HOME[lang]
     greeted = {"greet", "nice_to_meet"} & set(keys)
@@ -583,8 +603,6 @@ def _before_end(sentence: str, addition: str) -> str:
 def _render(turn: _Turn, keys: list[str], reactions: list[str], question: str | None, slots: _Slots) -> str:
     """Apply the persona's voice (case, length, punctuation, emoji, flair) and join the sentences."""
     voice, rng, lang = turn.voice, turn.rng, turn.lang
-    if voice.short and question:
-        reactions = reactions[1:2] if keys[:1] == ["greet"] and len(reactions) > 1 else reactions[:1]
     ambience = _phrase(turn, "ambience", slots) if voice.poetic and len(reactions) == 1 and question else None
     if ambience and rng.random() < 0.4 and not any(slots["at_city"] in t for t in reactions + turn.girl_texts[-3:]):
         reactions.append(ambience)

@@ -61,7 +61,12 @@ def chat_event(name: str):
 
 @socketio.on("connect")
 def on_connect(auth=None):
-    """A tab connects: only with a signed-in session; joins the user's room, gets `connected`."""
+    """A tab connects: only with a signed-in session; joins the user's room, gets `connected`.
+
+    With `auth: {last_seq: N}` it then gets `sync` with every event after N, in order. The room is
+    joined before the events are read, so nothing falls between the replay and live events;
+    what arrives twice the client drops by seq.
+    """
     if not current_user.is_authenticated:
         log.warning("socket connection refused: not signed in (from %s)", request.remote_addr)
         raise ConnectionRefusedError("unauthorized")
@@ -70,6 +75,24 @@ def on_connect(auth=None):
     if login_token:
         join_room(actions.login_room(login_token))
     emit("connected", {"socketId": request.sid})
+    last_seq = auth.get("last_seq") if isinstance(auth, dict) else None
+    if isinstance(last_seq, int) and not isinstance(last_seq, bool) and last_seq >= 0:
+        send_replay(last_seq)
+
+
+def send_replay(last_seq: int) -> None:
+    replay = actions.replay_since(current_user.id, last_seq)
+    emit("sync", {"events": replay.events, "last_seq": replay.last_seq, "reset": replay.reset})
+
+
+@chat_event("sync")
+def on_sync(payload: dict) -> dict:
+    """{last_seq} -> {ok}; emits `sync` with the events after last_seq (used when a client sees a gap)."""
+    last_seq = payload.get("last_seq")
+    if not isinstance(last_seq, int) or isinstance(last_seq, bool) or last_seq < 0:
+        raise InputError("invalid", "last_seq must be a non-negative integer.")
+    send_replay(last_seq)
+    return {"ok": True}
 
 
 @chat_event("send_message")
@@ -82,7 +105,7 @@ def on_send_message(payload: dict) -> dict:
     if client_id is None or actions.find_by_client_id(current_user.id, client_id) is None:
         check_rate("message", "RATE_LIMIT_MESSAGES")
     stored = actions.send_user_message(current_user.id, companion, content, client_id, sender_sid=request.sid)
-    return {"ok": True, "message": stored.message, "duplicate": not stored.created}
+    return {"ok": True, "message": stored.message, "seq": stored.seq, "duplicate": not stored.created}
 
 
 @chat_event("typing_indicator")

@@ -116,7 +116,7 @@ function localizeTimes(root) {
   }
 }
 
-/** Companion colours from data-accent / data-accent-2, applied through CSSOM (CSP allows it). */
+/** Companion colours from data-accent / data-accent2, applied through CSSOM (CSP allows it). */
 function applyAccent(target, source) {
   const accent = source.dataset.accent;
   const accent2 = source.dataset.accent2;
@@ -184,10 +184,15 @@ function startChat(root) {
   let loadingOlder = false;
   let leaving = false;
   let stickToBottom = true;
+  const renderedSeq = Number.parseInt(root.dataset.lastSeq, 10);
+  let lastSeq = Number.isInteger(renderedSeq) && renderedSeq >= 0 ? renderedSeq : null;
+  let sequenced = false;            // the server numbers its events (seq) and replays them (sync)
 
   // ------------------------------------------------------------ socket
 
   const socket = window.io({
+    // Sent on every (re)connection: the server replays what this page has not seen yet.
+    auth: (send) => send(lastSeq === null ? {} : { last_seq: lastSeq }),
     transports: ["websocket", "polling"],
     tryAllTransports: true,
     reconnection: true,
@@ -222,6 +227,110 @@ function startChat(root) {
     location.assign(withNext ? `/login?next=${encodeURIComponent(pageUrl)}` : "/login");
   }
 
+  // ------------------------------------------------------------ ordered delivery
+  // Conversation events carry a per-user `seq`. They are applied in seq order exactly once:
+  // duplicates (a replay overlapping live events) are dropped, an event that arrives early
+  // waits for the missing ones, which a `sync` request fetches. Events without seq (an older
+  // server) are applied as they come.
+
+  const handlers = new Map();
+  const early = new Map();          // seq -> [name, payload], waiting for a gap to fill
+  let gapTimer = 0;
+
+  function onSequenced(name, handler) {
+    handlers.set(name, handler);
+    socket.on(name, (payload) => accept(name, payload));
+  }
+
+  function apply(name, payload) {
+    const handler = handlers.get(name);
+    if (!handler) return;
+    try {
+      handler(payload);
+    } catch (error) {
+      console.error("[dreamchat] handling", name, "failed", error);
+    }
+  }
+
+  function accept(name, payload) {
+    const seq = payload && payload.seq;
+    if (!Number.isInteger(seq)) {
+      apply(name, payload);
+      return;
+    }
+    sequenced = true;
+    if (lastSeq === null) lastSeq = seq - 1;
+    if (seq <= lastSeq || early.has(seq)) {
+      debug("duplicate dropped", name, seq);
+      return;
+    }
+    early.set(seq, [name, payload]);
+    drain();
+  }
+
+  function drain() {
+    while (early.has(lastSeq + 1)) {
+      lastSeq += 1;
+      const [name, payload] = early.get(lastSeq);
+      early.delete(lastSeq);
+      apply(name, payload);
+    }
+    for (const seq of early.keys()) if (seq <= lastSeq) early.delete(seq);
+    if (!early.size) {
+      clearTimeout(gapTimer);
+      gapTimer = 0;
+    } else if (!gapTimer) {
+      // Give an in-flight ack a moment to fill the gap, then ask the server.
+      gapTimer = setTimeout(requestSync, 1000);
+    }
+  }
+
+  /** Never stall: when the server cannot fill a gap, go on with what we have. */
+  function skipGap() {
+    if (!early.size) return;
+    lastSeq = Math.min(...early.keys()) - 1;
+    drain();
+  }
+
+  function requestSync() {
+    gapTimer = 0;
+    if (!early.size) return;
+    if (!socket.connected) return; // the reconnection's auth asks for the replay
+    debug("gap after seq", lastSeq, "asking for a replay");
+    request("sync", { last_seq: lastSeq }, (error, ack) => {
+      if (error || !ack || !ack.ok) skipGap();
+    });
+  }
+
+  socket.on("sync", (data) => {
+    if (!data) return;
+    sequenced = true;
+    if (data.reset) {
+      // Too much to replay (or the server's numbering restarted): the page reloads its state.
+      debug("sync reset: reloading");
+      if (!leaving) {
+        leaving = true;
+        location.reload();
+      }
+      return;
+    }
+    for (const event of Array.isArray(data.events) ? data.events : []) {
+      if (event && event.payload) accept(event.name, event.payload);
+    }
+    if (Number.isInteger(data.last_seq) && (lastSeq === null || data.last_seq > lastSeq)) {
+      lastSeq = data.last_seq;
+    }
+    drain();
+    skipGap();
+  });
+
+  /** The sending tab gets its own message in the ack, not as an event: it still counts. */
+  function noteAckSeq(ack) {
+    if (ack && Number.isInteger(ack.seq) && ack.message) {
+      accept("message_received", { message: ack.message, seq: ack.seq });
+    }
+  }
+
   // ------------------------------------------------------------ connection indicator
 
   function setConnection(state, text) {
@@ -239,7 +348,7 @@ function startChat(root) {
     const reconnected = connectedOnce;
     connectedOnce = true;
     flushOutbox();
-    if (reconnected) catchUp();
+    if (reconnected && !sequenced) catchUp();
     markVisibleRead();
   });
 
@@ -606,7 +715,7 @@ function startChat(root) {
     if (document.visibilityState === "visible") markVisibleRead();
   });
 
-  socket.on("message_read", (payload) => {
+  onSequenced("message_read", (payload) => {
     if (!payload || payload.girl_id !== girlId) return;
     const id = payload.message_id;
     const node = byId.get(id);
@@ -624,7 +733,7 @@ function startChat(root) {
 
   // ------------------------------------------------------------ her side: messages, typing
 
-  socket.on("message_received", (payload) => {
+  onSequenced("message_received", (payload) => {
     const message = payload && payload.message;
     if (!message || message.girl_id !== girlId) return;
     if (message.sender === "girl") showTyping(false);
@@ -673,6 +782,7 @@ function startChat(root) {
       }
       const message = ack.message || {};
       setServerId(target, message.id);
+      noteAckSeq(ack);
       if (message.created_at) {
         target.dataset.createdAt = message.created_at;
         const time = target.querySelector(".message__time");
@@ -849,9 +959,8 @@ function startChat(root) {
   function showPhotoPending(requestId) {
     if (!requestId || finishedPhotos.has(requestId) || findPlaceholder(requestId)) return;
     const wasAtBottom = isNearBottom();
-    const node = el("div", "message message--girl message--new photo-pending");
+    const node = el("div", "message-like message--girl message--new photo-pending");
     node.dataset.requestId = requestId;
-    node.dataset.sender = "girl";
     const bubble = el("div", "bubble photo-pending__bubble");
     const icon = el("span", "photo-pending__icon");
     icon.append(svgIcon(CAMERA_ICON, { size: 22 }));
@@ -861,12 +970,12 @@ function startChat(root) {
     if (wasAtBottom) scrollToBottom();
   }
 
-  socket.on("photo_pending", (payload) => {
+  onSequenced("photo_pending", (payload) => {
     if (!payload || payload.girl_id !== girlId) return;
     showPhotoPending(payload.request_id);
   });
 
-  socket.on("photo_generated", (payload) => {
+  onSequenced("photo_generated", (payload) => {
     if (!payload || payload.girl_id !== girlId) return;
     finishedPhotos.add(payload.request_id);
     const message = { ...(payload.message || {}) };
@@ -886,7 +995,7 @@ function startChat(root) {
     }
   });
 
-  socket.on("chat_error", (payload) => {
+  onSequenced("chat_error", (payload) => {
     if (!payload || payload.girl_id !== girlId) return;
     if (payload.request_id) {
       finishedPhotos.add(payload.request_id);

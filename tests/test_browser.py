@@ -1,0 +1,196 @@
+"""The real thing in a real browser: Debian's Chromium driven by Playwright against `python app.py`.
+
+Each test signs up its own user in its own browser context. Screenshots go to test-artifacts/.
+"""
+from __future__ import annotations
+
+import re
+import uuid
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = Path("/usr/bin/chromium")
+if not CHROMIUM.exists():
+    pytest.skip("browser tests need Chromium at /usr/bin/chromium (run scripts/install-browser)",
+                allow_module_level=True)
+
+from playwright.sync_api import Page, expect, sync_playwright  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+ARTIFACTS = ROOT / "test-artifacts"
+PASSWORD = "correct horse battery"
+WAIT_MS = 10_000
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--no-first-run", "--disable-sync"]
+DESKTOP = {"width": 1280, "height": 800}
+PHONE = {"width": 390, "height": 844}
+LOGIN_THEN_SOFIA = re.compile(r"/login\?next=(/|%2F)chat(/|%2F)sofia$")
+
+expect.set_options(timeout=WAIT_MS)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+class PageProblems:
+    """Console errors (a CSP violation is one) and uncaught exceptions seen by a page."""
+
+    def __init__(self, page: Page) -> None:
+        self.errors: list[str] = []
+        page.on("console", lambda message: self.errors.append(message.text) if message.type == "error" else None)
+        page.on("pageerror", lambda error: self.errors.append(f"uncaught: {error}"))
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport=DESKTOP)
+    context.set_default_timeout(WAIT_MS)
+    page = context.new_page()
+    page.problems = PageProblems(page)
+    yield page
+    context.close()
+
+
+def sign_up(page: Page, base_url: str) -> str:
+    username = "b" + uuid.uuid4().hex[:10]
+    page.goto(base_url + "/register")
+    page.fill("#username", username)
+    page.fill("#password", PASSWORD)
+    page.fill("#password_confirm", PASSWORD)
+    page.check("#adult")
+    page.click("button[type=submit]")
+    page.wait_for_url(base_url + "/")
+    return username
+
+
+def open_conversation(page: Page, slug: str) -> None:
+    page.click(f"a[href='/chat/{slug}']")
+    page.wait_for_url(f"**/chat/{slug}")
+    expect(page.locator("#connection-status")).to_have_attribute("data-state", "connected")
+
+
+def horizontal_overflow(page: Page) -> list[str]:
+    """Elements sticking out of the viewport sideways (none expected)."""
+    return page.evaluate("""() => {
+        const width = document.documentElement.clientWidth;
+        const out = [];
+        if (document.documentElement.scrollWidth > width) out.push(`document ${document.documentElement.scrollWidth}px`);
+        for (const node of document.querySelectorAll('body *')) {
+            const box = node.getBoundingClientRect();
+            if (box.width && (box.right > width + 1 || box.left < -1) && !node.closest('.visually-hidden')) {
+                out.push(`${node.tagName.toLowerCase()}.${node.className} ${Math.round(box.left)}..${Math.round(box.right)}`);
+            }
+        }
+        return out;
+    }""")
+
+
+def test_chat_with_emma_in_the_browser(live_server, page):
+    ARTIFACTS.mkdir(exist_ok=True)
+    sign_up(page, live_server.url)
+    expect(page.locator(".companion-card")).to_have_count(4)
+    open_conversation(page, "emma")
+    expect(page.locator(".intro-card")).to_be_visible()
+
+    page.fill("#message-input", "Hi, I'm Alex and I love jazz")
+    page.keyboard.press("Enter")
+    mine = page.locator('.message[data-sender="user"]')
+    expect(mine).to_have_count(1)
+    expect(mine.locator(".message__text")).to_have_text("Hi, I'm Alex and I love jazz")
+    expect(page.locator("#message-input")).to_have_value("")
+
+    expect(page.locator("#typing-indicator")).to_be_visible()
+    hers = page.locator('.message[data-sender="girl"]')
+    expect(hers).to_have_count(1)
+    expect(page.locator("#typing-indicator")).to_be_hidden()
+    expect(mine).to_have_attribute("data-status", "read")
+    expect(mine).to_have_attribute("data-id", re.compile(r"^\d+$"))
+    assert hers.first.inner_text().strip()
+
+    page.click("#photo-button")
+    expect(page.locator("#photo-context")).to_be_visible()
+    page.fill("#photo-context", "at the beach")
+    page.click("#photo-send")
+    expect(page.locator(".photo-pending")).to_be_visible()
+    photo = page.locator("img.photo")
+    expect(photo).to_have_count(1)
+    expect(page.locator(".photo-pending")).to_have_count(0)
+    page.wait_for_function("() => { const img = document.querySelector('img.photo');"
+                           " return img && img.complete && img.naturalWidth > 0; }")
+    expect(hers).to_have_count(2)
+    page.screenshot(path=str(ARTIFACTS / "chat-desktop.png"))
+
+    page.set_viewport_size(PHONE)
+    expect(page.locator("#message-input")).to_be_visible()
+    assert horizontal_overflow(page) == []
+    page.screenshot(path=str(ARTIFACTS / "chat-phone.png"))
+
+    # A reload renders the same conversation on the server; chat.js adopts it without duplicates.
+    page.reload()
+    expect(page.locator("#connection-status")).to_have_attribute("data-state", "connected")
+    expect(page.locator(".message")).to_have_count(3)
+    expect(page.locator('.message[data-sender="user"]')).to_have_attribute("data-status", "read")
+    page.wait_for_function("() => { const img = document.querySelector('img.photo');"
+                           " return img && img.complete && img.naturalWidth > 0; }")
+    assert horizontal_overflow(page) == []
+
+    page.goto(live_server.url + "/")
+    expect(page.locator(".companion-card").first).to_contain_text("Photo")
+    assert horizontal_overflow(page) == []
+    page.screenshot(path=str(ARTIFACTS / "companions-phone.png"), full_page=True)
+    page.set_viewport_size(DESKTOP)
+    page.screenshot(path=str(ARTIFACTS / "companions-desktop.png"))
+
+    assert page.problems.errors == []
+
+
+def test_connection_indicator_and_composer_keys(live_server, page):
+    sign_up(page, live_server.url)
+    open_conversation(page, "luna")
+    status = page.locator("#connection-status")
+    expect(status).to_contain_text("Connected")
+    expect(page.locator("#reconnect-button")).to_be_hidden()
+
+    composer = page.locator("#message-input")
+    expect(page.locator("#send-button")).to_be_disabled()
+    composer.fill("first line")
+    composer.press("Shift+Enter")
+    composer.press_sequentially("second line")
+    expect(page.locator(".message")).to_have_count(0)
+    expect(composer).to_have_value("first line\nsecond line")
+    page.click("#send-button")
+    mine = page.locator('.message[data-sender="user"]')
+    expect(mine).to_have_count(1)
+    expect(mine.locator(".message__text")).to_have_text("first line\nsecond line", use_inner_text=True)
+    expect(mine).to_have_attribute("data-status", "read")
+    assert page.problems.errors == []
+
+
+def test_signed_out_visitors_are_sent_to_login_and_back(live_server, page):
+    page.goto(live_server.url + "/chat/sofia")
+    page.wait_for_url(LOGIN_THEN_SOFIA)
+    expect(page.locator("form")).to_be_visible()
+    username = "b" + uuid.uuid4().hex[:10]
+    page.click("text=Create an account")
+    page.fill("#username", username)
+    page.fill("#password", PASSWORD)
+    page.fill("#password_confirm", PASSWORD)
+    page.check("#adult")
+    page.click("button[type=submit]")
+    page.wait_for_url(live_server.url + "/")
+    page.click(".logout-form button")
+    page.wait_for_url("**/login")
+
+    page.goto(live_server.url + "/chat/sofia")
+    page.wait_for_url(LOGIN_THEN_SOFIA)
+    page.fill("#username", username)
+    page.fill("#password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url("**/chat/sofia")
+    expect(page.locator("#connection-status")).to_have_attribute("data-state", "connected")
