@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Literal
 
@@ -22,7 +23,8 @@ class ReplyRequest:
     """Everything a provider may use to answer; plain data, no database session behind it.
 
     history holds the conversation oldest first and ends with new_messages, the user's
-    messages this reply answers (one or more: a burst gets one answer).
+    messages this reply answers (one or more: a burst gets one answer). memory holds facts the
+    user told the companion in earlier sessions, one short line each ("name: Alex").
     """
 
     persona: Persona
@@ -30,6 +32,7 @@ class ReplyRequest:
     history: tuple[ChatLine, ...]
     new_messages: tuple[str, ...]
     conversation_key: str
+    memory: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -49,3 +52,19 @@ class ReplyProvider(ABC):
     @abstractmethod
     def compose(self, request: ReplyRequest) -> Reply:
         """Return the companion's reply to request.new_messages."""
+
+    def stream(self, request: ReplyRequest) -> Iterator[str]:
+        """Yield the reply text in pieces as it is generated; the pieces joined are the reply.
+        Providers that cannot stream yield it whole."""
+        yield self.compose(request).text
+
+
+class ProviderError(Exception):
+    """A provider failed. kind: timeout, rate_limited, server, quota, malformed, unavailable, config.
+    retryable says whether the same call may succeed later; retry_after is the server's hint in seconds."""
+
+    def __init__(self, kind: str, message: str, *, retryable: bool, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.kind = kind
+        self.retryable = retryable
+        self.retry_after = retry_after

@@ -2,9 +2,13 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from dreamchat.companions.persona import Persona
+
+
+ProgressCallback = Callable[[float], None]
 
 
 @dataclass(frozen=True)
@@ -29,5 +33,6 @@ class PhotoProvider(ABC):
     name: str = "base"
 
     @abstractmethod
-    def generate(self, request: PhotoRequest) -> PhotoResult:
-        """Return the encoded image and a short caption in the companion's voice."""
+    def generate(self, request: PhotoRequest, on_progress: ProgressCallback | None = None) -> PhotoResult:
+        """Return the encoded image and a short caption in the companion's voice.
+        Providers that can tell call on_progress(fraction) with 0.0..1.0 while they work."""

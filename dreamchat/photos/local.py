@@ -22,7 +22,7 @@ from PIL import features as pil_features
 
 from dreamchat.companions.avatar import safe_palette
 from dreamchat.companions.persona import Persona
-from dreamchat.photos.base import PhotoProvider, PhotoRequest, PhotoResult
+from dreamchat.photos.base import PhotoProvider, PhotoRequest, PhotoResult, ProgressCallback
 
 OUTPUT_SIZE = 768
 SUPERSAMPLE = 2
@@ -671,7 +671,7 @@ class LocalPhotoProvider(PhotoProvider):
 
     name = "local"
 
-    def generate(self, request: PhotoRequest) -> PhotoResult:
+    def generate(self, request: PhotoRequest, on_progress: ProgressCallback | None = None) -> PhotoResult:
         persona, context = request.persona, request.context or ""
         key = f"{persona.slug}|{persona.name}|{persona.appearance}|{persona.colors}|{context}|{request.seed}"
         rng = random.Random(int.from_bytes(hashlib.sha256(key.encode("utf-8", "replace")).digest()[:8], "big"))
