@@ -75,6 +75,24 @@ def open_conversation(page: Page, slug: str) -> None:
     expect(page.locator("#connection-status")).to_have_attribute("data-state", "connected")
 
 
+SEEN_SCRIPT = """() => {
+    // Short-lived states (the typing bubble shows for well under a second at REPLY_DELAY_SCALE=0.2)
+    // are latched by a MutationObserver, so a slow poll cannot miss them.
+    window.seen = {};
+    const check = () => {
+        const typing = document.getElementById('typing-indicator');
+        if (typing && !typing.hidden && typing.getClientRects().length) window.seen.typing = true;
+        if (document.querySelector('.photo-pending')) window.seen.photoPending = true;
+    };
+    new MutationObserver(check).observe(document.body,
+        {subtree: true, childList: true, attributes: true, attributeFilter: ['hidden', 'class']});
+}"""
+
+
+def wait_until_seen(page: Page, what: str) -> None:
+    page.wait_for_function(f"() => window.seen && window.seen.{what} === true")
+
+
 def horizontal_overflow(page: Page) -> list[str]:
     """Elements sticking out of the viewport sideways (none expected)."""
     return page.evaluate("""() => {
@@ -97,6 +115,7 @@ def test_chat_with_emma_in_the_browser(live_server, page):
     expect(page.locator(".companion-card")).to_have_count(4)
     open_conversation(page, "emma")
     expect(page.locator(".intro-card")).to_be_visible()
+    page.evaluate(SEEN_SCRIPT)
 
     page.fill("#message-input", "Hi, I'm Alex and I love jazz")
     page.keyboard.press("Enter")
@@ -105,7 +124,7 @@ def test_chat_with_emma_in_the_browser(live_server, page):
     expect(mine.locator(".message__text")).to_have_text("Hi, I'm Alex and I love jazz")
     expect(page.locator("#message-input")).to_have_value("")
 
-    expect(page.locator("#typing-indicator")).to_be_visible()
+    wait_until_seen(page, "typing")
     hers = page.locator('.message[data-sender="girl"]')
     expect(hers).to_have_count(1)
     expect(page.locator("#typing-indicator")).to_be_hidden()
@@ -117,7 +136,7 @@ def test_chat_with_emma_in_the_browser(live_server, page):
     expect(page.locator("#photo-context")).to_be_visible()
     page.fill("#photo-context", "at the beach")
     page.click("#photo-send")
-    expect(page.locator(".photo-pending")).to_be_visible()
+    wait_until_seen(page, "photoPending")
     photo = page.locator("img.photo")
     expect(photo).to_have_count(1)
     expect(page.locator(".photo-pending")).to_have_count(0)
