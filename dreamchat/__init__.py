@@ -35,6 +35,7 @@ def create_app(config: Config | None = None) -> Flask:
     from dreamchat.auth import bp as auth_bp
     from dreamchat.chat import bp as chat_bp
     from dreamchat.companions.routes import bp as companions_bp
+    from dreamchat.memory.routes import bp as memory_bp
 
     config = config or Config()
     app = Flask(__name__, template_folder="../templates", static_folder="../static",
@@ -70,6 +71,7 @@ def create_app(config: Config | None = None) -> Flask:
     app.register_blueprint(auth_bp)
     app.register_blueprint(chat_bp)
     app.register_blueprint(companions_bp)
+    app.register_blueprint(memory_bp)
 
     register_error_handlers(app)
     register_security_headers(app)

@@ -17,12 +17,14 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from dreamchat.extensions import db, socketio
-from dreamchat.models import Companion, Message, Photo, User, UserEvent, isoformat, user_room, utcnow
+from dreamchat.ai.offline import extract_facts
+from dreamchat.models import Companion, MemoryFact, Message, Photo, User, UserEvent, isoformat, user_room, utcnow
 
 log = logging.getLogger(__name__)
 
 PENDING_EVENTS = "dreamchat.pending_events"
 REPLAY_LIMIT = 500
+MEMORY_LIMIT = 60
 
 
 def login_room(login_token: str) -> str:
@@ -108,6 +110,7 @@ def send_user_message(user_id: int, companion: Companion, content: str, client_i
     db.session.add(message)
     try:
         db.session.flush()
+        remember_facts(user_id, companion.id, content)
         event = record_event(user_id, "message_received", {"message": message.to_dict()}, skip_sid=sender_sid)
         commit_and_emit()
     except IntegrityError:
@@ -118,6 +121,40 @@ def send_user_message(user_id: int, companion: Companion, content: str, client_i
         return StoredMessage(existing.to_dict(), seq=None, created=False)
     worker().reply_later(user_id, companion.id)
     return StoredMessage(event["message"], seq=event["seq"], created=True)
+
+
+def remember_facts(user_id: int, companion_id: int, text: str) -> None:
+    """Keep what the user tells about themselves (name, likes, plans, dates) for later sessions;
+    called inside the transaction that stores the message."""
+    facts = extract_facts(text)
+    if not facts:
+        return
+    known = {(f.kind, f.value.lower()): f for f in db.session.scalars(sa.select(MemoryFact).where(
+        MemoryFact.user_id == user_id, MemoryFact.companion_id == companion_id))}
+    now = utcnow()
+    for kind, value in facts:
+        value = value[:200]
+        if kind == "name":
+            for (old_kind, _), fact in list(known.items()):
+                if old_kind == "name" and fact.value != value:
+                    db.session.delete(fact)
+        if (kind, value.lower()) in known:
+            known[(kind, value.lower())].updated_at = now
+            continue
+        fact = MemoryFact(user_id=user_id, companion_id=companion_id, kind=kind, value=value, created_at=now,
+                          updated_at=now)
+        db.session.add(fact)
+        known[(kind, value.lower())] = fact
+    if len(known) > MEMORY_LIMIT:
+        for fact in sorted(known.values(), key=lambda f: f.updated_at)[:len(known) - MEMORY_LIMIT]:
+            if fact.kind != "name":
+                db.session.delete(fact)
+
+
+def memory_lines(user_id: int, companion_id: int) -> tuple[str, ...]:
+    facts = db.session.scalars(sa.select(MemoryFact).where(
+        MemoryFact.user_id == user_id, MemoryFact.companion_id == companion_id).order_by(MemoryFact.id))
+    return tuple(fact.as_line() for fact in facts)
 
 
 def mark_read_by_user(user_id: int, companion: Companion, message_ids: list[int]) -> list[int]:
@@ -153,11 +190,13 @@ def set_companion_typing(user_id: int, slug: str, is_typing: bool) -> None:
     emit_to_user(user_id, "typing", {"girl_id": slug, "is_typing": is_typing})
 
 
-def store_companion_reply(user_id: int, companion_id: int, text: str, answered_ids: list[int]) -> dict | None:
+def store_companion_reply(user_id: int, companion_id: int, text: str, answered_ids: list[int],
+                          message_id: int | None = None) -> dict | None:
     """Store the companion's reply and mark the user messages it answers, in one commit.
 
-    None when another task (another process after a restart) answered them first: a reply is
-    stored at most once for the same messages.
+    message_id is the streaming message the reply completes, if it was streamed. None when
+    another task (another process after a restart) answered them first: a reply is stored at
+    most once for the same messages.
     """
     now = utcnow()
     claimed = db.session.execute(sa.update(Message).where(
@@ -166,13 +205,37 @@ def store_companion_reply(user_id: int, companion_id: int, text: str, answered_i
         db.session.rollback()
         log.info("reply dropped: messages %s were answered elsewhere", answered_ids)
         return None
-    message = Message(user_id=user_id, companion_id=companion_id, sender="girl", type="text",
-                      content=text, created_at=now)
-    db.session.add(message)
+    message = db.session.get(Message, message_id) if message_id else None
+    if message is None:
+        message = Message(user_id=user_id, companion_id=companion_id, sender="girl", type="text")
+        db.session.add(message)
+    message.content, message.status, message.created_at = text, "done", now
     db.session.flush()
     event = record_event(user_id, "message_received", {"message": message.to_dict()})
     commit_and_emit()
     return event["message"]
+
+
+def start_reply_stream(user_id: int, companion_id: int) -> int:
+    """Reserve the message a streamed reply will become; it is announced only when complete."""
+    message = Message(user_id=user_id, companion_id=companion_id, sender="girl", type="text",
+                      content="", status="streaming")
+    db.session.add(message)
+    db.session.commit()
+    return message.id
+
+
+def emit_reply_delta(user_id: int, slug: str, message_id: int, offset: int, delta: str) -> None:
+    """A piece of a reply being generated: passing, not stored; the final message_received is."""
+    emit_to_user(user_id, "message_delta", {"girl_id": slug, "message_id": message_id, "offset": offset,
+                                            "delta": delta})
+
+
+def abandon_reply_stream(user_id: int, slug: str, message_id: int) -> None:
+    """A stream that failed or lost the race leaves nothing behind."""
+    db.session.execute(sa.delete(Message).where(Message.id == message_id, Message.status == "streaming"))
+    record_event(user_id, "message_deleted", {"girl_id": slug, "message_id": message_id})
+    commit_and_emit()
 
 
 def request_photo(user_id: int, companion: Companion, context: str, request_id: str) -> Photo:
@@ -227,11 +290,92 @@ def fail_photo(photo_id: int) -> None:
     commit_and_emit()
 
 
-def report_reply_failure(user_id: int, slug: str) -> None:
-    """Passing news, not stored: the user's messages stay unanswered and are retried later."""
-    emit_to_user(user_id, "chat_error", {
-        "girl_id": slug, "code": "internal",
-        "message": "Your message is saved, but no reply could be written. Send another message to retry."})
+def latest_message(user_id: int, companion_id: int) -> Message | None:
+    return db.session.scalar(sa.select(Message).where(
+        Message.user_id == user_id, Message.companion_id == companion_id, Message.status == "done")
+        .order_by(Message.id.desc()).limit(1))
+
+
+def unanswer(user_id: int, reply: Message) -> list[int]:
+    """Delete a companion reply and make the user messages it answered unanswered again."""
+    ids = list(db.session.scalars(sa.select(Message.id).where(
+        Message.user_id == user_id, Message.companion_id == reply.companion_id, Message.sender == "user",
+        Message.answered_at == reply.created_at)))
+    db.session.execute(sa.update(Message).where(Message.id.in_(ids)).values(answered_at=None))
+    db.session.delete(reply)
+    record_event(user_id, "message_deleted", {"girl_id": reply.companion.slug, "message_id": reply.id})
+    return ids
+
+
+def regenerate_last_reply(user_id: int, companion: Companion) -> int | None:
+    """Replace the companion's last reply with a new one; the id of the deleted reply, or None."""
+    reply = latest_message(user_id, companion.id)
+    if reply is None or reply.sender != "girl" or reply.type != "text":
+        return None
+    if not unanswer(user_id, reply):
+        db.session.rollback()
+        return None
+    commit_and_emit()
+    worker().reply_later(user_id, companion.id)
+    return reply.id
+
+
+def own_message(user_id: int, companion: Companion, message_id: int) -> Message | None:
+    return db.session.scalar(sa.select(Message).where(
+        Message.id == message_id, Message.user_id == user_id, Message.companion_id == companion.id,
+        Message.sender == "user"))
+
+
+def edit_message(user_id: int, message: Message, content: str) -> dict:
+    """Change the text of the user's own message. When the companion's answer to it is the
+    newest message, that answer is replaced by one to the new text."""
+    message.content, message.edited_at = content, utcnow()
+    reply = latest_message(user_id, message.companion_id)
+    regenerate = (message.answered_at is not None and reply is not None and reply.sender == "girl"
+                  and reply.type == "text" and reply.created_at == message.answered_at)
+    if regenerate:
+        unanswer(user_id, reply)
+    db.session.flush()
+    event = record_event(user_id, "message_updated", {"message": message.to_dict()})
+    commit_and_emit()
+    if regenerate or message.answered_at is None:
+        worker().reply_later(user_id, message.companion_id)
+    return event["message"]
+
+
+def delete_message(user_id: int, message: Message) -> None:
+    slug = message.companion.slug
+    db.session.delete(message)
+    record_event(user_id, "message_deleted", {"girl_id": slug, "message_id": message.id})
+    commit_and_emit()
+
+
+def retry_reply(user_id: int, companion: Companion) -> bool:
+    """Ask again for an answer to the user's unanswered messages; False when there are none."""
+    waiting = db.session.scalar(sa.select(sa.func.count(Message.id)).where(
+        Message.user_id == user_id, Message.companion_id == companion.id, Message.sender == "user",
+        Message.answered_at.is_(None)))
+    if waiting:
+        worker().reply_later(user_id, companion.id)
+    return bool(waiting)
+
+
+def replies_today(user_id: int) -> int:
+    today = utcnow().replace(hour=0, minute=0, second=0, microsecond=0)
+    return db.session.scalar(sa.select(sa.func.count(Message.id)).where(
+        Message.user_id == user_id, Message.sender == "girl", Message.type == "text", Message.created_at >= today))
+
+
+def photos_today(user_id: int) -> int:
+    today = utcnow().replace(hour=0, minute=0, second=0, microsecond=0)
+    return db.session.scalar(sa.select(sa.func.count(Photo.id)).where(
+        Photo.user_id == user_id, Photo.created_at >= today))
+
+
+def report_reply_failure(user_id: int, slug: str, code: str, message: str) -> None:
+    """The reply could not be written: the user's messages stay unanswered until a retry."""
+    record_event(user_id, "chat_error", {"girl_id": slug, "code": code, "message": message, "retry": "reply"})
+    commit_and_emit()
 
 
 def end_login_session(login_token: str | None) -> None:

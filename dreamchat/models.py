@@ -67,6 +67,7 @@ class Companion(db.Model):
     appearance: so.Mapped[str] = so.mapped_column(sa.Text, default="")
     colors_json: so.Mapped[str] = so.mapped_column(sa.Text, default="[]")
     position: so.Mapped[int] = so.mapped_column(default=0)
+    avatar_png: so.Mapped[bytes | None] = so.mapped_column(sa.LargeBinary, deferred=True)
 
     @property
     def interests(self) -> list[str]:
@@ -133,8 +134,12 @@ class Message(db.Model):
     read_at: so.Mapped[datetime | None]
     # User messages only: set in the same commit as the companion's reply that answers them.
     answered_at: so.Mapped[datetime | None]
+    edited_at: so.Mapped[datetime | None]
+    # "streaming" while a companion's reply is being generated, "done" once it is whole.
+    status: so.Mapped[str] = so.mapped_column(sa.String(12), default="done", server_default="done")
 
     companion: so.Mapped[Companion] = so.relationship(lazy="joined")
+    photo: so.Mapped[Photo | None] = so.relationship(lazy="joined")
 
     __table_args__ = (
         sa.Index("ix_messages_conversation", "user_id", "companion_id", "id"),
@@ -155,8 +160,14 @@ class Message(db.Model):
             "created_at": isoformat(self.created_at),
             "read_at": isoformat(self.read_at),
         }
+        if self.edited_at:
+            data["edited_at"] = isoformat(self.edited_at)
+        if self.status != "done":
+            data["status"] = self.status
         if self.type == "photo":
             data["photo_url"] = self.photo_url
+            if self.photo is not None and self.photo.width:
+                data["photo_width"], data["photo_height"] = self.photo.width, self.photo.height
         if self.sender == "user":
             data["client_id"] = self.client_id
         return data
@@ -180,3 +191,23 @@ class UserEvent(db.Model):
     @property
     def payload(self) -> dict:
         return json.loads(self.payload_json)
+
+
+class MemoryFact(db.Model):
+    """Something the user told a companion about themselves, kept across sessions and shown on
+    the memory page, where the user can correct or erase it."""
+
+    __tablename__ = "memory_facts"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    user_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("users.id"), index=True)
+    companion_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("companions.id"))
+    kind: so.Mapped[str] = so.mapped_column(sa.String(16))
+    value: so.Mapped[str] = so.mapped_column(sa.String(200))
+    created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
+    updated_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
+
+    companion: so.Mapped[Companion] = so.relationship(lazy="joined")
+
+    def as_line(self) -> str:
+        return f"{self.kind}: {self.value}"

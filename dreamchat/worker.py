@@ -15,6 +15,8 @@ from flask import Flask
 
 from dreamchat import actions
 from dreamchat.ai import ChatLine, ReplyRequest
+from dreamchat.ai.base import ProviderError
+from dreamchat.ai.offline import detect_photo_request
 from dreamchat.extensions import db, socketio
 from dreamchat.models import Companion, Message, Photo, User
 from dreamchat.photos import PhotoRequest
@@ -27,10 +29,43 @@ USER_TYPING_MAX_WAIT_SECONDS = 8.0
 
 
 @dataclass
+class ActiveStream:
+    """A reply being generated: the stored message it will become and the text so far."""
+
+    message_id: int
+    girl_id: str
+    text: str = ""
+
+
+@dataclass
 class ConversationState:
     more_messages: bool = False
     user_typing_until: float = 0.0
     reply_running: bool = False
+    stream: ActiveStream | None = None
+
+
+@dataclass
+class ReplyTurn:
+    """The reply task's own view of one conversation: whether typing shows, the open stream."""
+
+    key: tuple[int, int]
+    slug: str
+    typing: bool = False
+    stream: ActiveStream | None = None
+
+    def set_typing(self, is_typing: bool) -> None:
+        if self.typing != is_typing:
+            actions.set_companion_typing(self.key[0], self.slug, is_typing)
+            self.typing = is_typing
+
+
+def provider_failure_message(error: ProviderError) -> str:
+    if error.kind == "quota":
+        return "The AI provider's quota is used up. Your message is saved; retry later."
+    if error.kind == "config":
+        return "The AI provider is not set up correctly. Your message is saved."
+    return "Couldn't answer right now. Your message is saved; tap retry."
 
 
 @dataclass(frozen=True)
@@ -86,6 +121,8 @@ class CompanionWorker:
     def resume_unfinished(self) -> None:
         """At start: answer the messages and make the photos that a stopped process left undone."""
         with self.app.app_context():
+            db.session.execute(sa.delete(Message).where(Message.status == "streaming"))
+            db.session.commit()
             conversations = db.session.execute(sa.select(Message.user_id, Message.companion_id).where(
                 Message.sender == "user", Message.answered_at.is_(None)).distinct()).all()
             photo_ids = list(db.session.scalars(sa.select(Photo.id).where(Photo.status == "pending")))
@@ -151,52 +188,125 @@ class CompanionWorker:
                 return
             socketio.sleep(0.1)
 
+    def reply_running(self, user_id: int, companion_id: int) -> bool:
+        with self._lock:
+            state = self._conversations.get((user_id, companion_id))
+            return bool(state and state.reply_running)
+
+    def active_stream(self, user_id: int, companion_id: int) -> ActiveStream | None:
+        """The reply being streamed in this conversation right now, if any (this process only)."""
+        with self._lock:
+            state = self._conversations.get((user_id, companion_id))
+            return state.stream if state else None
+
+    def active_streams(self, user_id: int) -> list[ActiveStream]:
+        with self._lock:
+            return [state.stream for (uid, _), state in self._conversations.items() if uid == user_id and state.stream]
+
     def _reply_task(self, key: tuple[int, int]) -> None:
         user_id, companion_id = key
         with self.app.app_context():
             slug = db.session.scalar(sa.select(Companion.slug).where(Companion.id == companion_id)) or ""
             db.session.remove()
-            typing = False
+            turn = ReplyTurn(key=key, slug=slug)
             try:
                 while True:
                     self.pause(1.2)
                     self._wait_while_user_types(key)
                     self._take_more_messages(key)
                     reply_input = self._load_reply_input(user_id, companion_id)
-                    if reply_input is None:
+                    db.session.remove()
+                    if reply_input is not None:
+                        actions.mark_read_by_companion(user_id, companion_id, slug)
                         db.session.remove()
-                        if self._finish_or_continue(key):
-                            break
-                        continue
-                    actions.mark_read_by_companion(user_id, companion_id, slug)
-                    db.session.remove()
-                    self.pause(0.6)
-                    if not typing:
-                        actions.set_companion_typing(user_id, slug, True)
-                        typing = True
-                    reply = self.app.extensions["reply_provider"].compose(reply_input.request)
-                    self.pause(min(1.0 + len(reply.text) * 0.035, 5.0))
-                    if self._take_more_messages(key):
-                        continue
-                    actions.set_companion_typing(user_id, slug, False)
-                    typing = False
-                    stored = actions.store_companion_reply(user_id, companion_id, reply.text,
-                                                           reply_input.answered_ids)
-                    if stored and reply.photo_context:
-                        companion = db.session.get(Companion, companion_id)
-                        actions.request_photo(user_id, companion, reply.photo_context,
-                                              request_id=f"reply-{reply_input.answered_ids[-1]}")
-                    db.session.remove()
+                        self.pause(0.6)
+                        turn.set_typing(True)
+                        if not self._write_reply(turn, reply_input):
+                            continue
                     if self._finish_or_continue(key):
                         break
             except Exception:
                 log.exception("reply failed for user=%s companion=%s", user_id, companion_id)
                 db.session.rollback()
-                if typing:
-                    actions.set_companion_typing(user_id, slug, False)
-                actions.report_reply_failure(user_id, slug)
+                self._end_stream(turn, failed=True)
+                turn.set_typing(False)
+                actions.report_reply_failure(user_id, slug, "internal", "The reply could not be written.")
                 with self._lock:
                     self._conversations.pop(key, None)
+
+    def _write_reply(self, turn: ReplyTurn, reply_input: ReplyInput) -> bool:
+        """Compose and store one reply; False when newer messages arrived first and it must be redone."""
+        provider = self.app.extensions["reply_provider"]
+        if not provider.streams:
+            reply = provider.compose(reply_input.request)
+            self.pause(min(1.0 + len(reply.text) * 0.035, 5.0))
+            if self._take_more_messages(turn.key):
+                return False
+            turn.set_typing(False)
+            return self._store_reply(turn, reply_input, reply.text, reply.photo_context)
+        try:
+            text = self._stream_reply(turn, provider, reply_input)
+        except ProviderError as error:
+            self._end_stream(turn, failed=True)
+            turn.set_typing(False)
+            fallback = self.app.extensions.get("fallback_reply_provider")
+            if fallback is None:
+                log.warning("reply provider failed (%s): %s", error.kind, error)
+                actions.report_reply_failure(turn.key[0], turn.slug, error.kind, provider_failure_message(error))
+                return True
+            log.warning("reply provider failed (%s); answering with the offline engine", error.kind)
+            reply = fallback.compose(reply_input.request)
+            return self._store_reply(turn, reply_input, reply.text, reply.photo_context)
+        turn.set_typing(False)
+        photo_context = detect_photo_request(" ".join(reply_input.request.new_messages))
+        return self._store_reply(turn, reply_input, text, photo_context)
+
+    def _stream_reply(self, turn: ReplyTurn, provider, reply_input: ReplyInput) -> str:
+        user_id, companion_id = turn.key
+        text = ""
+        for delta in provider.stream(reply_input.request):
+            if not delta:
+                continue
+            if turn.stream is None:
+                message_id = actions.start_reply_stream(user_id, companion_id)
+                db.session.remove()
+                turn.stream = ActiveStream(message_id=message_id, girl_id=turn.slug)
+                with self._lock:
+                    self._state(turn.key).stream = turn.stream
+                turn.set_typing(False)
+            offset = len(text)
+            text += delta
+            turn.stream.text = text
+            actions.emit_reply_delta(user_id, turn.slug, turn.stream.message_id, offset, delta)
+        if not text.strip():
+            raise ProviderError("malformed", "The model sent an empty reply.", retryable=False)
+        return text.strip()
+
+    def _store_reply(self, turn: ReplyTurn, reply_input: ReplyInput, text: str, photo_context: str | None) -> bool:
+        """False when the answered messages changed meanwhile (edited, deleted, answered elsewhere)."""
+        user_id, companion_id = turn.key
+        message_id = turn.stream.message_id if turn.stream else None
+        stored = actions.store_companion_reply(user_id, companion_id, text, reply_input.answered_ids,
+                                               message_id=message_id)
+        self._end_stream(turn, failed=stored is None)
+        if stored and photo_context:
+            companion = db.session.get(Companion, companion_id)
+            actions.request_photo(user_id, companion, photo_context,
+                                  request_id=f"reply-{reply_input.answered_ids[-1]}")
+        db.session.remove()
+        return stored is not None
+
+    def _end_stream(self, turn: ReplyTurn, failed: bool) -> None:
+        if turn.stream is None:
+            return
+        if failed:
+            actions.abandon_reply_stream(turn.key[0], turn.slug, turn.stream.message_id)
+            db.session.remove()
+        with self._lock:
+            state = self._conversations.get(turn.key)
+            if state:
+                state.stream = None
+        turn.stream = None
 
     def _load_reply_input(self, user_id: int, companion_id: int) -> ReplyInput | None:
         unanswered = list(db.session.scalars(sa.select(Message).where(
@@ -216,6 +326,7 @@ class CompanionWorker:
             history=tuple(ChatLine(sender=m.sender, content=m.content, type=m.type) for m in recent),
             new_messages=tuple(m.content for m in unanswered),
             conversation_key=f"{user_id}:{companion.slug}",
+            memory=actions.memory_lines(user_id, companion_id),
         )
         return ReplyInput(request=request, answered_ids=[m.id for m in unanswered])
 

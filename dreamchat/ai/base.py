@@ -48,6 +48,8 @@ class ReplyProvider(ABC):
     database transaction open; it may block on the network."""
 
     name: str = "base"
+    # True when stream() yields the reply piece by piece as a model generates it.
+    streams: bool = False
 
     @abstractmethod
     def compose(self, request: ReplyRequest) -> Reply:

@@ -404,6 +404,45 @@ class _Facts:
         return self
 
 
+    @classmethod
+    def from_memory(cls, lines: tuple[str, ...]) -> "_Facts":
+        """Facts kept from earlier sessions, as "kind: value" lines (see extract_facts)."""
+        facts = cls()
+        for line in lines:
+            kind, _, value = line.partition(":")
+            kind, value = kind.strip().lower(), value.strip()
+            if not value:
+                continue
+            if kind == "name":
+                facts.name = value
+            elif kind == "likes":
+                facts.likes.append(value)
+            elif kind == "plans":
+                facts.plans.append(value)
+        return facts
+
+
+DATE_PATTERNS = (
+    re.compile(r"\bmy (birthday|anniversary|exam|interview|wedding)\s+is\s+(?:on\s+)?([^.,!?;\n]{3,40})", re.I),
+    re.compile(r"\bmon (anniversaire|examen|entretien|mariage)\s+(?:c'est|est)\s+(?:le\s+)?([^.,!?;\n]{3,40})", re.I),
+)
+
+
+def extract_facts(text: str) -> list[tuple[str, str]]:
+    """What a user message tells about the user, as (kind, value) pairs to remember:
+    kinds name, likes, plans and dates ("birthday: March 3")."""
+    text = text[:4000].replace("’", "'")
+    facts: list[tuple[str, str]] = []
+    name = _extract_name(text)
+    if name:
+        facts.append(("name", name))
+    facts += [("likes", like) for like in _extract_likes(text)]
+    facts += [("plans", plan) for plan in _extract_plans(text)]
+    for pattern in DATE_PATTERNS:
+        facts += [("dates", f"{m.group(1).lower()}: {m.group(2).strip()}") for m in pattern.finditer(text)]
+    return facts
+
+
 @dataclass(frozen=True)
 class _Voice:
     """How the persona's free-text `style` shapes her messages."""
@@ -462,7 +501,12 @@ def _read_turn(request: ReplyRequest) -> _Turn:
     prior = history[:len(history) - count] if answered else history
     prior_user = [line.content for line in prior if line.sender == "user" and line.type == "text"]
     girl_texts = [line.content for line in prior if line.sender == "girl" and line.type == "text"]
+    remembered = _Facts.from_memory(request.memory)
     before, now = _Facts().read(prior_user), _Facts().read(new)
+    if remembered.name != now.name:
+        before.name = before.name or remembered.name
+    known = {like.lower() for like in before.likes + now.likes}
+    before.likes = [like for like in remembered.likes if like.lower() not in known] + before.likes
     intents = set().union(*map(_intents_of, new))
     if "and_you" in intents and not intents & set(ABOUT_HER):
         asked_before = _intents_of(girl_texts[-1]) & set(ABOUT_HER) if girl_texts and not now.likes else set()

@@ -28,6 +28,22 @@ def check_rate(action: str, limit_key: str) -> None:
         raise InputError("rate_limited", "Slow down a little and try again in a moment.")
 
 
+def check_daily_limit(count_today, limit_key: str, what: str) -> None:
+    limit = current_app.config[limit_key]
+    if limit and count_today(current_user.id) >= limit:
+        raise InputError("rate_limited", f"You have reached today's limit of {limit} {what}. It resets at midnight UTC.")
+
+
+def require_own_message(payload: dict, companion):
+    message_id = payload.get("message_id")
+    if not isinstance(message_id, int) or isinstance(message_id, bool) or message_id <= 0:
+        raise InputError("invalid", "message_id must be a positive integer.")
+    message = actions.own_message(current_user.id, companion, message_id)
+    if message is None:
+        raise InputError("not_found", "No such message of yours.")
+    return message
+
+
 def chat_event(name: str):
     """Register a handler that gets a validated dict payload and returns the ack.
 
@@ -81,8 +97,13 @@ def on_connect(auth=None):
 
 
 def send_replay(last_seq: int) -> None:
+    """`sync` with the missed events, then each reply being streamed right now as one
+    `message_delta` from offset 0, so a tab that arrives mid-stream shows the text so far."""
     replay = actions.replay_since(current_user.id, last_seq)
     emit("sync", {"events": replay.events, "last_seq": replay.last_seq, "reset": replay.reset})
+    for stream in current_app.extensions["companion_worker"].active_streams(current_user.id):
+        emit("message_delta", {"girl_id": stream.girl_id, "message_id": stream.message_id, "offset": 0,
+                               "delta": stream.text})
 
 
 @chat_event("sync")
@@ -104,6 +125,7 @@ def on_send_message(payload: dict) -> dict:
     client_id = optional_client_id(payload)
     if client_id is None or actions.find_by_client_id(current_user.id, client_id) is None:
         check_rate("message", "RATE_LIMIT_MESSAGES")
+        check_daily_limit(actions.replies_today, "DAILY_REPLY_LIMIT", "replies")
     stored = actions.send_user_message(current_user.id, companion, content, client_id, sender_sid=request.sid)
     return {"ok": True, "message": stored.message, "seq": stored.seq, "duplicate": not stored.created}
 
@@ -135,5 +157,49 @@ def on_request_photo(payload: dict) -> dict:
     context = optional_text(payload, "context", current_app.config["MAX_PHOTO_CONTEXT_LENGTH"], "selfie")
     request_id = optional_client_id(payload) or new_request_id()
     check_rate("photo", "RATE_LIMIT_PHOTOS")
+    check_daily_limit(actions.photos_today, "DAILY_PHOTO_LIMIT", "photos")
     photo = actions.request_photo(current_user.id, companion, context, request_id)
     return {"ok": True, "request_id": photo.request_id}
+
+
+@chat_event("retry_reply")
+def on_retry_reply(payload: dict) -> dict:
+    """{girl_id} -> {ok}: ask again for an answer to the user's unanswered messages
+    (after a chat_error with retry "reply")."""
+    companion = require_companion(payload)
+    check_daily_limit(actions.replies_today, "DAILY_REPLY_LIMIT", "replies")
+    if not actions.retry_reply(current_user.id, companion):
+        raise InputError("not_found", "There is nothing waiting for an answer.")
+    return {"ok": True}
+
+
+@chat_event("regenerate_reply")
+def on_regenerate_reply(payload: dict) -> dict:
+    """{girl_id} -> {ok, deleted_id}: replace the companion's last reply; emits message_deleted,
+    then the new reply as usual."""
+    companion = require_companion(payload)
+    check_rate("message", "RATE_LIMIT_MESSAGES")
+    check_daily_limit(actions.replies_today, "DAILY_REPLY_LIMIT", "replies")
+    deleted_id = actions.regenerate_last_reply(current_user.id, companion)
+    if deleted_id is None:
+        raise InputError("not_found", "The last message is not a reply that can be regenerated.")
+    return {"ok": True, "deleted_id": deleted_id}
+
+
+@chat_event("edit_message")
+def on_edit_message(payload: dict) -> dict:
+    """{girl_id, message_id, content} -> {ok, message}: change the user's own message; emits
+    message_updated, and replaces the companion's answer to it when that answer is the newest message."""
+    companion = require_companion(payload)
+    message = require_own_message(payload, companion)
+    content = require_text(payload, "content", current_app.config["MAX_MESSAGE_LENGTH"])
+    return {"ok": True, "message": actions.edit_message(current_user.id, message, content)}
+
+
+@chat_event("delete_message")
+def on_delete_message(payload: dict) -> dict:
+    """{girl_id, message_id} -> {ok}: delete the user's own message; emits message_deleted."""
+    companion = require_companion(payload)
+    message = require_own_message(payload, companion)
+    actions.delete_message(current_user.id, message)
+    return {"ok": True}

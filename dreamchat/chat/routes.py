@@ -23,7 +23,8 @@ def companion_or_404(slug: str) -> Companion:
 def conversation_page(user_id: int, companion_id: int, *, before: int | None = None,
                       after: int | None = None, limit: int = 50) -> list[Message]:
     """Messages of one conversation in ascending id order: the newest page, or one side of an id."""
-    query = sa.select(Message).where(Message.user_id == user_id, Message.companion_id == companion_id)
+    query = sa.select(Message).where(Message.user_id == user_id, Message.companion_id == companion_id,
+                                     Message.status == "done")
     if after is not None:
         return list(db.session.scalars(query.where(Message.id > after).order_by(Message.id).limit(limit)))
     if before is not None:
@@ -36,7 +37,8 @@ def conversation_page(user_id: int, companion_id: int, *, before: int | None = N
 @login_required
 def index():
     companions = list(db.session.scalars(sa.select(Companion).order_by(Companion.position, Companion.id)))
-    last_ids = (sa.select(sa.func.max(Message.id)).where(Message.user_id == current_user.id)
+    last_ids = (sa.select(sa.func.max(Message.id)).where(Message.user_id == current_user.id,
+                                                         Message.status == "done")
                 .group_by(Message.companion_id))
     last_messages = {m.companion_id: m for m in db.session.scalars(sa.select(Message).where(Message.id.in_(last_ids)))}
     unread = dict(db.session.execute(
@@ -55,9 +57,15 @@ def conversation(girl_id: str):
     messages = conversation_page(current_user.id, companion.id, limit=page_size + 1)
     has_more = len(messages) > page_size
     messages = messages[-page_size:]
+    worker = current_app.extensions["companion_worker"]
+    unanswered = db.session.scalar(sa.select(sa.func.count(Message.id)).where(
+        Message.user_id == current_user.id, Message.companion_id == companion.id, Message.sender == "user",
+        Message.answered_at.is_(None)))
     return render_template("chat/conversation.html", companion=companion, messages=messages,
                            has_more=has_more, logout_form=LogoutForm(),
-                           max_length=current_app.config["MAX_MESSAGE_LENGTH"])
+                           max_length=current_app.config["MAX_MESSAGE_LENGTH"],
+                           stream=worker.active_stream(current_user.id, companion.id),
+                           reply_failed=bool(unanswered) and not worker.reply_running(current_user.id, companion.id))
 
 
 def int_arg(name: str) -> int | None:

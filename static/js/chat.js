@@ -471,7 +471,8 @@ function startChat(root) {
     }
     bubble.append(meta);
     node.append(bubble);
-    if (isUser) setStatus(node, message.status || (message.read_at ? "read" : "sent"));
+    // localStatus is the optimistic message's; a server message is sent, or read once read_at is set.
+    if (isUser) setStatus(node, message.localStatus || (message.read_at ? "read" : "sent"));
     return node;
   }
 
@@ -810,7 +811,7 @@ function startChat(root) {
       client_id: clientId,
       girl_id: girlId,
       created_at: new Date().toISOString(),
-      status: "pending",
+      localStatus: "pending",
     }, { own: true });
     input.value = "";
     onInputChanged();
