@@ -35,6 +35,7 @@ def create_app(config: Config | None = None) -> Flask:
     from dreamchat.auth import bp as auth_bp
     from dreamchat.chat import bp as chat_bp
     from dreamchat.companions.routes import bp as companions_bp
+    from dreamchat.admin.routes import bp as admin_bp
     from dreamchat.memory.routes import bp as memory_bp
 
     config = config or Config()
@@ -58,12 +59,13 @@ def create_app(config: Config | None = None) -> Flask:
         engineio_logger=False,
     )
 
-    from dreamchat.ai import create_reply_provider
+    from dreamchat.ai import create_fallback_provider, create_reply_provider
     from dreamchat.photos import create_photo_provider
     from dreamchat.ratelimit import RateLimiter
     from dreamchat.worker import CompanionWorker
 
     app.extensions["reply_provider"] = create_reply_provider(app.config)
+    app.extensions["fallback_reply_provider"] = create_fallback_provider(app.config)
     app.extensions["photo_provider"] = create_photo_provider(app.config)
     app.extensions["companion_worker"] = CompanionWorker(app)
     app.extensions["rate_limiter"] = RateLimiter()
@@ -72,6 +74,7 @@ def create_app(config: Config | None = None) -> Flask:
     app.register_blueprint(chat_bp)
     app.register_blueprint(companions_bp)
     app.register_blueprint(memory_bp)
+    app.register_blueprint(admin_bp)
 
     register_error_handlers(app)
     register_security_headers(app)

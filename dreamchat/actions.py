@@ -316,7 +316,7 @@ def regenerate_last_reply(user_id: int, companion: Companion) -> int | None:
         db.session.rollback()
         return None
     commit_and_emit()
-    worker().reply_later(user_id, companion.id)
+    worker().reply_later(user_id, companion.id, avoid=reply.content)
     return reply.id
 
 

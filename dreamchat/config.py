@@ -70,7 +70,28 @@ class Config:
         self.SQLALCHEMY_DATABASE_URI = database_url_from_env()
         self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
         self.AI_PROVIDER = os.environ.get("AI_PROVIDER", "offline")
+        self.AI_BASE_URL = os.environ.get("AI_BASE_URL", "https://api.openai.com/v1")
+        self.AI_API_KEY = os.environ.get("AI_API_KEY", "")
+        self.AI_MODEL = os.environ.get("AI_MODEL", "")
+        self.AI_TIMEOUT_SECONDS = _env_float("AI_TIMEOUT_SECONDS", 30)
+        self.AI_MAX_RETRIES = _env_int("AI_MAX_RETRIES", 2)
+        self.AI_MAX_TOKENS = _env_int("AI_MAX_TOKENS", 300)
+        self.AI_TEMPERATURE = _env_float("AI_TEMPERATURE", 0.9)
+        self.AI_CONTEXT_BUDGET_TOKENS = _env_int("AI_CONTEXT_BUDGET_TOKENS", 3000)
+        self.AI_BREAKER_FAILURES = _env_int("AI_BREAKER_FAILURES", 5)
+        self.AI_BREAKER_RESET_SECONDS = _env_float("AI_BREAKER_RESET_SECONDS", 30)
+        self.AI_FALLBACK = os.environ.get("AI_FALLBACK", "none")
         self.PHOTO_PROVIDER = os.environ.get("PHOTO_PROVIDER", "local")
+        self.PHOTO_BASE_URL = os.environ.get("PHOTO_BASE_URL", "") or None
+        self.PHOTO_API_KEY = os.environ.get("PHOTO_API_KEY", "") or self.AI_API_KEY
+        self.PHOTO_MODEL = os.environ.get("PHOTO_MODEL", "gpt-image-1")
+        self.PHOTO_SIZE = os.environ.get("PHOTO_SIZE", "1024x1024")
+        self.PHOTO_TIMEOUT_SECONDS = _env_float("PHOTO_TIMEOUT_SECONDS", 180)
+        self.SD_URL = os.environ.get("SD_URL", "http://127.0.0.1:7860")
+        self.SD_STEPS = _env_int("SD_STEPS", 25)
+        self.SD_WIDTH = _env_int("SD_WIDTH", 512)
+        self.SD_HEIGHT = _env_int("SD_HEIGHT", 768)
+        self.SD_SAMPLER = os.environ.get("SD_SAMPLER", "DPM++ 2M")
         self.REPLY_DELAY_SCALE = _env_float("REPLY_DELAY_SCALE", 1.0)
         self.CORS_ALLOWED_ORIGINS = cors_origins_from_env()
         self.MAX_MESSAGE_LENGTH = _env_int("MAX_MESSAGE_LENGTH", 4000)
@@ -91,6 +112,8 @@ class Config:
         self.REMEMBER_COOKIE_SAMESITE = "Lax"
         self.WTF_CSRF_TIME_LIMIT = None
         self.LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
+        self.ADMIN_USERNAMES = os.environ.get("ADMIN_USERNAMES", "")
+        self.MAX_CONTENT_LENGTH = 11 * 1024 * 1024
 
 
 class TestConfig(Config):

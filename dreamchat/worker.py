@@ -43,6 +43,7 @@ class ConversationState:
     user_typing_until: float = 0.0
     reply_running: bool = False
     stream: ActiveStream | None = None
+    avoid: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -143,13 +144,16 @@ class CompanionWorker:
             socketio.sleep(0.05)
         return not self.busy()
 
-    def reply_later(self, user_id: int, companion_id: int) -> None:
-        """Called after a user message is committed: start the reply task or fold into it."""
+    def reply_later(self, user_id: int, companion_id: int, avoid: str | None = None) -> None:
+        """Called after a user message is committed: start the reply task or fold into it.
+        avoid: a reply the user rejected (regenerate); the next one should differ."""
         if self.draining:
             return
         key = (user_id, companion_id)
         with self._lock:
             state = self._state(key)
+            if avoid:
+                state.avoid.append(avoid)
             if state.reply_running:
                 state.more_messages = True
                 return
@@ -258,7 +262,7 @@ class CompanionWorker:
             reply = fallback.compose(reply_input.request)
             return self._store_reply(turn, reply_input, reply.text, reply.photo_context)
         turn.set_typing(False)
-        photo_context = detect_photo_request(" ".join(reply_input.request.new_messages))
+        photo_context = detect_photo_request("\n".join(reply_input.request.new_messages))
         return self._store_reply(turn, reply_input, text, photo_context)
 
     def _stream_reply(self, turn: ReplyTurn, provider, reply_input: ReplyInput) -> str:
@@ -289,6 +293,9 @@ class CompanionWorker:
         stored = actions.store_companion_reply(user_id, companion_id, text, reply_input.answered_ids,
                                                message_id=message_id)
         self._end_stream(turn, failed=stored is None)
+        if stored:
+            with self._lock:
+                self._state(turn.key).avoid.clear()
         if stored and photo_context:
             companion = db.session.get(Companion, companion_id)
             actions.request_photo(user_id, companion, photo_context,
@@ -307,6 +314,10 @@ class CompanionWorker:
             if state:
                 state.stream = None
         turn.stream = None
+
+    def _avoided(self, key: tuple[int, int]) -> tuple[str, ...]:
+        with self._lock:
+            return tuple(self._state(key).avoid[-5:])
 
     def _load_reply_input(self, user_id: int, companion_id: int) -> ReplyInput | None:
         unanswered = list(db.session.scalars(sa.select(Message).where(
@@ -327,6 +338,7 @@ class CompanionWorker:
             new_messages=tuple(m.content for m in unanswered),
             conversation_key=f"{user_id}:{companion.slug}",
             memory=actions.memory_lines(user_id, companion_id),
+            avoid=self._avoided((user_id, companion_id)),
         )
         return ReplyInput(request=request, answered_ids=[m.id for m in unanswered])
 
@@ -339,15 +351,35 @@ class CompanionWorker:
                 companion = db.session.get(Companion, photo.companion_id)
                 request = PhotoRequest(persona=companion.to_persona(), context=photo.context or "selfie",
                                        seed=photo.id)
+                user_id, slug, request_id = photo.user_id, companion.slug, photo.request_id
                 db.session.remove()
-                self.pause(2.5)
-                result = run_blocking(self.app.extensions["photo_provider"].generate, request)
+                provider = self.app.extensions["photo_provider"]
+                if provider.cpu_bound:
+                    self.pause(2.5)
+                    result = run_blocking(provider.generate, request)
+                else:
+                    result = provider.generate(request, ProgressReporter(user_id, slug, request_id))
                 actions.complete_photo(photo_id, result.data, result.mime, result.width, result.height,
                                        result.caption)
             except Exception:
                 log.exception("photo %s failed", photo_id)
                 db.session.rollback()
                 actions.fail_photo(photo_id)
+
+
+class ProgressReporter:
+    """Passes a photo provider's progress to the user's tabs as photo_progress, at most every 2 %."""
+
+    def __init__(self, user_id: int, slug: str, request_id: str) -> None:
+        self.user_id, self.slug, self.request_id = user_id, slug, request_id
+        self.last = -1.0
+
+    def __call__(self, progress: float) -> None:
+        progress = max(0.0, min(1.0, float(progress)))
+        if progress - self.last >= 0.02 or (progress == 1.0 and self.last < 1.0):
+            self.last = progress
+            actions.emit_to_user(self.user_id, "photo_progress", {
+                "girl_id": self.slug, "request_id": self.request_id, "progress": round(progress, 3)})
 
 
 def run_blocking(function, *args):

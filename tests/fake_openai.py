@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import socket
+import sys
 import threading
 import time
 from collections import deque
@@ -47,7 +48,8 @@ class Behaviour:
 
 def reply(text: str = DEFAULT_TEXT, *, deltas: int = 3, chunk_delay: float = 0.0,
           finish_reason: str = "stop") -> Behaviour:
-    """A normal answer: streamed as a role chunk, `deltas` content chunks, a finish chunk and [DONE]."""
+    """A normal answer: streamed as a role chunk, `deltas` content chunks (chunk_delay seconds apart),
+    a finish chunk and [DONE]; or one JSON completion when the request does not ask for a stream."""
     return Behaviour("reply", text=text, deltas=deltas, chunk_delay=chunk_delay, finish_reason=finish_reason)
 
 
@@ -111,8 +113,7 @@ class FakeOpenAI:
         self._queue: deque[Behaviour] = deque()
         self._lock = threading.Lock()
         self.stopping = threading.Event()
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
-        self._server.daemon_threads = True
+        self._server = _QuietServer(("127.0.0.1", 0), _handler_for(self))
         self.port = self._server.server_address[1]
         self.base_url = f"http://127.0.0.1:{self.port}/v1"
         self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
@@ -144,6 +145,16 @@ class FakeOpenAI:
             self.requests.append(body)
             self.headers.append(headers)
             return self._queue.popleft() if self._queue else reply()
+
+
+class _QuietServer(ThreadingHTTPServer):
+    """Clients that hang up (timeouts, closed streams) are part of the tests, not errors."""
+
+    daemon_threads = True
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        if not isinstance(sys.exc_info()[1], (ConnectionError, OSError)):
+            super().handle_error(request, client_address)
 
 
 def _handler_for(fake: FakeOpenAI) -> type[BaseHTTPRequestHandler]:
@@ -195,6 +206,8 @@ class _ChatCompletionsHandler(BaseHTTPRequestHandler):
         self.send_header("Content-Type", "text/event-stream; charset=utf-8")
         self.send_header("Cache-Control", "no-cache")
         self.send_header("Transfer-Encoding", "chunked")
+        if behaviour.kind == "cut":
+            self.send_header("Connection", "close")
         self.end_headers()
         model = body.get("model", "fake-model")
         pieces = split_text(behaviour.text, behaviour.deltas)
@@ -205,7 +218,7 @@ class _ChatCompletionsHandler(BaseHTTPRequestHandler):
                 return
             if behaviour.kind == "malformed" and index == behaviour.after:
                 self._write_chunk(b"data: {not json\n\n")
-            if behaviour.chunk_delay and self.server_fake.stopping.wait(behaviour.chunk_delay):
+            if index and behaviour.chunk_delay and self.server_fake.stopping.wait(behaviour.chunk_delay):
                 return
             self._event(_chunk(model, {"content": piece}))
         if behaviour.kind == "cut":

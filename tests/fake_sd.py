@@ -171,8 +171,8 @@ class _Handler(BaseHTTPRequestHandler):
                                          {name.lower(): value for name, value in self.headers.items()}, body))
         return body
 
-    def _send(self, status: int, payload: Any = None, *, raw: bytes | None = None, content_type: str = "application/json",
-              headers: dict[str, str] | None = None) -> None:
+    def _send(self, status: int, payload: Any = None, *, raw: bytes | None = None,
+              content_type: str = "application/json", headers: dict[str, str] | None = None) -> None:
         data = raw if raw is not None else json.dumps(payload).encode()
         self.send_response(status)
         self.send_header("Content-Type", content_type)

@@ -8,7 +8,6 @@ import time
 import requests
 import socketio
 
-SEQUENCED = {"message_received", "message_read", "photo_pending", "photo_generated", "chat_error"}
 
 
 def cookie_header(http: requests.Session) -> str:
@@ -22,6 +21,7 @@ class Tab:
         self.last_seq = last_seq
         self.applied: list[tuple[int, str, dict]] = []
         self.unsequenced: list[tuple[str, dict]] = []
+        self.arrivals: list[tuple[float, str, dict]] = []
         self.duplicates_dropped = 0
         self._buffer: dict[int, tuple[str, dict]] = {}
         self._lock = threading.Lock()
@@ -43,7 +43,8 @@ class Tab:
             self._accept(event["name"], event["payload"])
 
     def _on_event(self, name, data=None) -> None:
-        if name in SEQUENCED and isinstance(data, dict) and "seq" in data:
+        self.arrivals.append((time.perf_counter(), name, data))
+        if isinstance(data, dict) and "seq" in data:
             self._accept(name, data)
         else:
             with self._lock:

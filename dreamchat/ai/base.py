@@ -24,7 +24,8 @@ class ReplyRequest:
 
     history holds the conversation oldest first and ends with new_messages, the user's
     messages this reply answers (one or more: a burst gets one answer). memory holds facts the
-    user told the companion in earlier sessions, one short line each ("name: Alex").
+    user told the companion in earlier sessions, one short line each ("name: Alex"). avoid holds
+    replies the user asked to regenerate: the new one should differ from them.
     """
 
     persona: Persona
@@ -33,6 +34,7 @@ class ReplyRequest:
     new_messages: tuple[str, ...]
     conversation_key: str
     memory: tuple[str, ...] = ()
+    avoid: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -511,7 +511,7 @@ def _read_turn(request: ReplyRequest) -> _Turn:
     if "and_you" in intents and not intents & set(ABOUT_HER):
         asked_before = _intents_of(girl_texts[-1]) & set(ABOUT_HER) if girl_texts and not now.likes else set()
         intents |= (asked_before or ({"how_are_you"} if "good_mood" in intents else {"her_likes"})) | {"mirrored"}
-    seed = "\x1f".join([request.conversation_key, str(len(request.history)), *new])
+    seed = "\x1f".join([request.conversation_key, str(len(request.history)), *new, *request.avoid])
     rng = random.Random(int.from_bytes(hashlib.sha256(seed.encode("utf-8", "replace")).digest()[:8], "big"))
     user_name = re.match(r"[^\W\d_]{2,}", request.user_name or "")
     return _Turn(persona=request.persona, rng=rng, voice=_Voice.from_style(request.persona.style),
@@ -701,7 +701,8 @@ class OfflineReplyProvider(ReplyProvider):
             keys, reactions, question, slots = _draft(turn)
             text = _render(turn, keys, reactions, question, slots)
             asked_lately = question and any(question.casefold() in t.casefold() for t in turn.girl_texts[-3:])
-            if not _same(text, last) and not (asked_lately and attempt < 6):
+            rejected = any(_same(text, old) for old in request.avoid)
+            if not _same(text, last) and not rejected and not (asked_lately and attempt < 6):
                 break
         for prefix in PREFIXES[turn.lang]:
             if not _same(text, last):

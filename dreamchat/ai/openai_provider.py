@@ -38,6 +38,7 @@ class OpenAIReplyProvider(ReplyProvider):
     """
 
     name = "openai"
+    streams = True
 
     def __init__(self, base_url: str, api_key: str | None, model: str, *, timeout: float = 60.0,
                  max_tokens: int = 300, temperature: float = 0.9, budget_tokens: int = 3000,
@@ -75,7 +76,7 @@ class OpenAIReplyProvider(ReplyProvider):
             except ProviderError as error:
                 self._record_outcome(error)
                 delay = None if streamed else self.retry.retry_delay(attempts_made, error)
-                if delay is None:
+                if delay is None or self.breaker.state == "open":
                     raise
                 log.warning("AI reply attempt %d failed (%s: %s); retrying in %.2fs",
                             attempts_made, error.kind, error, delay)

@@ -1,30 +1,47 @@
 from __future__ import annotations
 
+import hashlib
+import itertools
 import json
+import re
 from pathlib import Path
 
 import click
 import sqlalchemy as sa
-from flask import Blueprint, Response, abort
+import sqlalchemy.orm as so
+from flask import Blueprint, Response, abort, request
 
 from dreamchat.companions.avatar import render_avatar_svg
+from dreamchat.companions.cards import MAX_CARD_BYTES, CardError, ParsedCard, parse_card
 from dreamchat.companions.persona import Persona, load_default_personas
 from dreamchat.extensions import db
 from dreamchat.models import Companion
 
 bp = Blueprint("companions", __name__, cli_group="companions")
 
+HEX_COLOR = re.compile(r"#[0-9a-fA-F]{6}")
 SLUG_CHARS = set("abcdefghijklmnopqrstuvwxyz0123456789-")
 
 
-@bp.get("/companions/<slug>/avatar.svg")
+@bp.get("/companions/<slug>/avatar")
 def avatar(slug: str):
-    companion = db.session.scalar(sa.select(Companion).where(Companion.slug == slug))
+    """The companion's imported picture (PNG), else her drawn SVG avatar."""
+    companion = db.session.scalar(
+        sa.select(Companion).where(Companion.slug == slug).options(so.undefer(Companion.avatar_png)))
     if companion is None:
         abort(404)
-    response = Response(render_avatar_svg(companion.to_persona()), mimetype="image/svg+xml")
-    response.headers["Cache-Control"] = "public, max-age=3600"
-    return response
+    if companion.avatar_png:
+        response = Response(companion.avatar_png, mimetype="image/png")
+    else:
+        response = Response(render_avatar_svg(companion.to_persona()), mimetype="image/svg+xml")
+    response.set_etag(hashlib.sha256(response.get_data()).hexdigest()[:32])
+    response.headers["Cache-Control"] = "public, max-age=300"
+    return response.make_conditional(request)
+
+
+@bp.get("/companions/<slug>/avatar.svg")
+def avatar_svg(slug: str):
+    return avatar(slug)
 
 
 class PersonaError(ValueError):
@@ -44,6 +61,9 @@ def validate_persona(data: object) -> Persona:
         raise PersonaError(f"slug {slug!r} must be lowercase letters, digits or dashes (40 at most)")
     if data["age"] < 18:
         raise PersonaError(f"{slug}: companions must be adults (18+)")
+    colors = data.get("colors", [])
+    if isinstance(colors, list) and not all(isinstance(c, str) and HEX_COLOR.fullmatch(c) for c in colors):
+        raise PersonaError(f"{slug}: colors must be #rrggbb strings")
     for key in ("interests", "colors", "traits"):
         value = data.get(key, [])
         if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
@@ -91,3 +111,56 @@ def import_command(path: Path) -> None:
         raise click.ClickException(str(error))
     created, updated = upsert_personas(personas)
     click.echo(f"companions: {created} created, {updated} updated")
+
+
+def free_slug(base: str) -> str:
+    """base, or base-2, base-3...: the first slug no companion has (40 characters at most)."""
+    taken = set(db.session.scalars(sa.select(Companion.slug)))
+    if base not in taken:
+        return base
+    for number in itertools.count(2):
+        candidate = f"{base[:40 - len(str(number)) - 1].rstrip('-')}-{number}"
+        if candidate not in taken:
+            return candidate
+    raise AssertionError("unreachable")
+
+
+def import_card(data: bytes, filename: str, slug: str | None = None, update: bool = False) -> tuple[Companion, bool, ParsedCard]:
+    """Create (or with update, overwrite) a companion from a Character Card V1/V2/V3, JSON or PNG.
+
+    Raises CardError or PersonaError for files that cannot become a companion; nothing is stored then.
+    """
+    if len(data) > MAX_CARD_BYTES:
+        raise CardError(f"the card is too large (at most {MAX_CARD_BYTES // 1024 // 1024} MB)")
+    parsed = parse_card(data, filename)
+    wanted = slug or parsed.persona.slug
+    persona = validate_persona({**parsed.persona_dict(), "slug": wanted if update else free_slug(wanted)})
+    companion = db.session.scalar(sa.select(Companion).where(Companion.slug == persona.slug))
+    created = companion is None
+    if created:
+        last = db.session.scalar(sa.select(sa.func.coalesce(sa.func.max(Companion.position), -1)))
+        companion = Companion(position=last + 1)
+        db.session.add(companion)
+    companion.update_from_persona(persona)
+    companion.avatar_png = parsed.avatar_png
+    db.session.commit()
+    return companion, created, parsed
+
+
+@bp.cli.command("import-card")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--slug", help="Slug for the companion (default: from the card's name).")
+@click.option("--update", is_flag=True, help="Overwrite the companion with this slug instead of picking a free one.")
+def import_card_command(path: Path, slug: str | None, update: bool) -> None:
+    """Import a companion from a character card: SillyTavern PNG (chara/ccv3 chunk) or V1/V2/V3 JSON."""
+    if path.stat().st_size > MAX_CARD_BYTES:
+        raise click.ClickException(f"{path} is too large (at most {MAX_CARD_BYTES // 1024 // 1024} MB)")
+    try:
+        companion, created, parsed = import_card(path.read_bytes(), path.name, slug, update)
+    except (CardError, PersonaError) as error:
+        raise click.ClickException(str(error))
+    for warning in parsed.warnings:
+        click.echo(f"warning: {warning}", err=True)
+    click.echo(f"companion {companion.slug!r} ({companion.name}, {companion.age}) "
+               f"{'created' if created else 'updated'} from a {parsed.spec} card"
+               f"{', with its avatar' if parsed.avatar_png else ''}")

@@ -31,6 +31,8 @@ class PhotoProvider(ABC):
     """Makes one picture. Called from a background task with no database transaction open."""
 
     name: str = "base"
+    # True for providers that compute locally: they run off the event loop (eventlet's thread pool).
+    cpu_bound: bool = False
 
     @abstractmethod
     def generate(self, request: PhotoRequest, on_progress: ProgressCallback | None = None) -> PhotoResult:

@@ -670,6 +670,7 @@ class LocalPhotoProvider(PhotoProvider):
     """Offline provider: draws a deterministic illustrated "photo" of the companion with Pillow."""
 
     name = "local"
+    cpu_bound = True
 
     def generate(self, request: PhotoRequest, on_progress: ProgressCallback | None = None) -> PhotoResult:
         persona, context = request.persona, request.context or ""

@@ -1,0 +1,1 @@
+"""Pages for the people named in ADMIN_USERNAMES: companion import from character cards."""
