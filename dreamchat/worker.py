@@ -9,6 +9,7 @@ import logging
 import threading
 import time
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 import sqlalchemy as sa
 from flask import Flask
@@ -18,7 +19,7 @@ from dreamchat.ai import ChatLine, ReplyRequest
 from dreamchat.ai.base import ProviderError
 from dreamchat.ai.offline import detect_photo_request
 from dreamchat.extensions import db, socketio
-from dreamchat.models import Companion, Message, Photo, User
+from dreamchat.models import Companion, Message, Photo, User, utcnow
 from dreamchat.photos import PhotoRequest
 
 log = logging.getLogger(__name__)
@@ -83,6 +84,7 @@ class CompanionWorker:
         self._lock = threading.Lock()
         self._conversations: dict[tuple[int, int], ConversationState] = {}
         self._tasks_running = 0
+        self._resumed = False
         self.draining = False
 
     def busy(self) -> bool:
@@ -115,14 +117,27 @@ class CompanionWorker:
         return self._conversations.setdefault(key, ConversationState())
 
     def note_user_typing(self, user_id: int, companion_id: int, is_typing: bool) -> None:
+        key = (user_id, companion_id)
         with self._lock:
-            state = self._state((user_id, companion_id))
-            state.user_typing_until = time.monotonic() + USER_TYPING_GRACE_SECONDS if is_typing else 0.0
+            if is_typing:
+                self._state(key).user_typing_until = time.monotonic() + USER_TYPING_GRACE_SECONDS
+            elif key in self._conversations:
+                state = self._conversations[key]
+                state.user_typing_until = 0.0
+                if not state.reply_running:
+                    del self._conversations[key]
 
     def resume_unfinished(self) -> None:
-        """At start: answer the messages and make the photos that a stopped process left undone."""
+        """At start (python app.py), or at the first connection (flask run): answer the messages
+        and make the photos that a stopped process left undone. Once per process."""
+        with self._lock:
+            if self._resumed:
+                return
+            self._resumed = True
         with self.app.app_context():
-            db.session.execute(sa.delete(Message).where(Message.status == "streaming"))
+            abandoned = utcnow() - timedelta(hours=1)
+            db.session.execute(sa.delete(Message).where(Message.status == "streaming",
+                                                        Message.created_at < abandoned))
             db.session.commit()
             conversations = db.session.execute(sa.select(Message.user_id, Message.companion_id).where(
                 Message.sender == "user", Message.answered_at.is_(None)).distinct()).all()

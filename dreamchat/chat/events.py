@@ -86,6 +86,7 @@ def on_connect(auth=None):
     if not current_user.is_authenticated:
         log.warning("socket connection refused: not signed in (from %s)", request.remote_addr)
         raise ConnectionRefusedError("unauthorized")
+    current_app.extensions["companion_worker"].resume_unfinished()
     join_room(user_room(current_user.id))
     login_token = session.get("login_token")
     if login_token:

@@ -648,7 +648,11 @@ def _watermark(image: Image.Image, name: str) -> None:
     draw.text((x + 12 - left, y + 7 - top), label, font=font, fill=(255, 255, 255, 235))
 
 
-def _caption(persona: Persona, scene: str, time: str, context: str, rng: random.Random) -> str:
+def caption_for(persona: Persona, context: str, rng: random.Random) -> str:
+    """A short caption in the companion's voice for a photo of the context: French when the
+    context is, no emoji or lowercase when the persona's style says so."""
+    scene = scene_for_context(context)
+    time = time_of_day(context, scene)
     french = bool(_words(context) & FRENCH_WORDS)
     place = PLACES[scene][french]
     if time == "sunset" and place:
@@ -694,4 +698,4 @@ class LocalPhotoProvider(PhotoProvider):
             image.save(buffer, "PNG", optimize=False)
             mime = "image/png"
         return PhotoResult(buffer.getvalue(), mime, OUTPUT_SIZE, OUTPUT_SIZE,
-                           _caption(persona, scene, time, context, rng))
+                           caption_for(persona, context, rng))

@@ -18,7 +18,7 @@ from PIL import features as pil_features
 from dreamchat.ai.base import ProviderError
 from dreamchat.companions.persona import Persona
 from dreamchat.photos.base import ProgressCallback
-from dreamchat.photos.local import CAPTIONS, FRENCH_WORDS, PLACES, scene_for_context, time_of_day
+from dreamchat.photos.local import caption_for, scene_for_context, time_of_day
 
 log = logging.getLogger(__name__)
 
@@ -81,32 +81,9 @@ def photo_prompt(persona: Persona, context: str) -> str:
     return ", ".join(parts)
 
 
-def _plain_words(text: str) -> set[str]:
-    decomposed = unicodedata.normalize("NFKD", text.lower())
-    return set(re.findall(r"[a-z]+", "".join(ch for ch in decomposed if not unicodedata.combining(ch))))
-
-
 def photo_caption(persona: Persona, context: str, seed: int) -> str:
-    """A short caption in the companion's voice for a photo of the context, like the local
-    provider's: French when the context is, no emoji or lowercase when the persona's style says so."""
-    place_text = clean_context(context)
-    scene = scene_for_context(place_text)
-    time = time_of_day(place_text, scene)
-    french = bool(_plain_words(place_text) & FRENCH_WORDS)
-    place = PLACES[scene][french]
-    if time == "sunset" and place:
-        text = f"{'Coucher de soleil' if french else 'Golden hour'} {place} 🌅"
-    elif time == "night" and scene not in ("night", "selfie", "bedroom") and place:
-        text = f"{'Une soirée' if french else 'Out tonight'} {place} 🌙"
-    else:
-        text = random.Random(seed).choice(CAPTIONS[scene][french])
-    style = persona.style.lower() if isinstance(persona.style, str) else ""
-    if "rarely uses emoji" in style or "no emoji" in style:
-        text = re.sub(r"\s*[^\w\s,.!?'’()-]+$", "", text).rstrip()
-        text += "" if text.endswith(("!", "?", ".")) else "."
-    if "lowercase" in style:
-        text = text.lower()
-    return text
+    """The local provider's caption for a photo of the context, in the companion's voice."""
+    return caption_for(persona, clean_context(context), random.Random(seed))
 
 
 @dataclass(frozen=True)

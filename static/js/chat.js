@@ -136,7 +136,16 @@ function applyAccent(target, source) {
 // ---------------------------------------------------------------- every page
 
 localizeTimes(document);
-for (const card of document.querySelectorAll(".companion-card[data-accent]")) applyAccent(card, card);
+for (const card of document.querySelectorAll(".companion-card[data-accent], .memory-group[data-accent]")) {
+  applyAccent(card, card);
+}
+
+// Destructive forms ask first (the memory page's "Erase everything").
+for (const form of document.querySelectorAll("form[data-confirm]")) {
+  form.addEventListener("submit", (event) => {
+    if (!window.confirm(form.dataset.confirm)) event.preventDefault();
+  });
+}
 
 const chatRoot = document.getElementById("chat");
 if (chatRoot) {
@@ -370,6 +379,7 @@ function startChat(root) {
   // reconnecting while socket.io retries; disconnected when it gave up (Retry button).
 
   let syncTimer = 0;
+  let synced = false;               // this connection's replay is applied
   let canSend = false;              // connected and caught up: the outbox may go out
 
   function setConnection(state, text) {
@@ -381,11 +391,20 @@ function startChat(root) {
 
   setConnection("connecting", "Connecting…");
 
+  // The transport is up: the server is about to replay what we missed (`sync`).
+  socket.io.on("open", () => {
+    debug("transport open");
+    if (lastSeq !== null && !leaving) setConnection("syncing", "Syncing…");
+  });
+
   socket.on("connect", () => {
     debug("connect", socket.id);
     const reconnected = connectedOnce;
     connectedOnce = true;
-    clearTimeout(syncTimer);
+    // python-socketio sends the events of its connect handler (`sync` among them) before the
+    // namespace CONNECT packet, and socket.io-client delivers them just before `connect`:
+    // usually the replay is applied already.
+    if (synced) return;
     if (lastSeq === null) {
       // Nothing to replay from (an older server): no sync is coming.
       caughtUp();
@@ -393,20 +412,22 @@ function startChat(root) {
       return;
     }
     setConnection("syncing", "Syncing…");
+    clearTimeout(syncTimer);
     syncTimer = setTimeout(() => {
-      if (statusBox.dataset.state !== "syncing" || !socket.connected) return;
+      if (synced || !socket.connected) return;
       request("sync", { last_seq: lastSeq || 0 }, (error, ack) => {
-        if ((error || !ack || !ack.ok) && statusBox.dataset.state === "syncing") caughtUp();
+        if ((error || !ack || !ack.ok) && !synced && socket.connected) caughtUp();
       });
     }, SYNC_TIMEOUT_MS);
   });
 
   function syncApplied() {
-    if (statusBox.dataset.state === "syncing" && socket.connected) caughtUp();
+    if (!synced && socket.connected) caughtUp();
   }
 
   function caughtUp() {
     clearTimeout(syncTimer);
+    synced = true;
     setConnection("connected", "Connected");
     canSend = true;
     pump();
@@ -415,6 +436,7 @@ function startChat(root) {
 
   socket.on("disconnect", (reason) => {
     debug("disconnect", reason);
+    synced = false;
     canSend = false;
     clearTimeout(syncTimer);
     abandonInFlight();
