@@ -99,12 +99,9 @@ def send_user_message(user_id: int, companion: Companion, content: str, client_i
                       sender_sid: str | None = None) -> StoredMessage:
     """Store the user's message, tell the user's other tabs, and wake the companion.
 
-    A client_id seen before returns the stored message unchanged and emits nothing.
+    A client_id already stored (the caller checks first; the unique index settles a race)
+    returns the stored message unchanged and emits nothing.
     """
-    if client_id:
-        existing = find_by_client_id(user_id, client_id)
-        if existing is not None:
-            return StoredMessage(existing.to_dict(), seq=None, created=False)
     message = Message(user_id=user_id, companion_id=companion.id, sender="user", type="text",
                       content=content, client_id=client_id)
     db.session.add(message)

@@ -20,7 +20,23 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from tests.conftest import signed_in_session, start_live_server  # noqa: E402
+from tests import fake_openai  # noqa: E402
 from tests.fake_openai import FakeOpenAI, reply  # noqa: E402
+
+LAST_MODEL_WRITE: list[float] = []
+
+
+def record_model_writes() -> None:
+    """Note when the fake model writes the end of each stream ([DONE] and the final empty chunk)."""
+    handler = fake_openai._ChatCompletionsHandler
+    write = handler._write_chunk
+
+    def timed_write(self, data: bytes) -> None:
+        write(self, data)
+        if data == b"":
+            LAST_MODEL_WRITE.append(time.perf_counter())
+
+    handler._write_chunk = timed_write
 from tests.realtime import Tab  # noqa: E402
 
 
@@ -43,6 +59,7 @@ def main() -> None:
     parser.add_argument("--sockets", type=int, default=200)
     args = parser.parse_args()
 
+    record_model_writes()
     fake = FakeOpenAI().start()
     server = start_live_server(Path(tempfile.mkdtemp(prefix="dreamchat-bench-")), AI_PROVIDER="openai",
                                AI_BASE_URL=fake.base_url, AI_MODEL="bench", REPLY_DELAY_SCALE="0",
@@ -68,11 +85,10 @@ def main() -> None:
             sends.append(time.perf_counter() - started)
             tab.arrivals.clear()
             tab.wait_for(lambda t: len(t.messages("girl")) > girl_messages, timeout=20)
-            last_delta = max(at for at, name, _ in tab.arrivals if name == "message_delta")
             final = min(at for at, name, _ in tab.arrivals if name == "message_received")
-            last_token.append(final - last_delta)
+            last_token.append(final - LAST_MODEL_WRITE[-1])
         print(f"send_message ack (store + commit): {summary(sends)}")
-        print(f"last model token -> message_received at the client: {summary(last_token)}")
+        print(f"end of the model's stream -> message_received at the client: {summary(last_token)}")
         tab.disconnect()
 
         tabs = [Tab(server.url, http).connect() for _ in range(args.sockets)]

@@ -126,3 +126,23 @@ def test_accepted_connections_have_tcp_nodelay(monkeypatch):
         peer.close()
     finally:
         listener.close()
+
+
+def test_an_oversized_packet_closes_only_that_connection(live_server):
+    """max_http_buffer_size (64 KB): a 100 KB event is refused; nothing is stored; the server lives on."""
+    from tests.realtime import Tab
+
+    http = signed_in_session(live_server.url)
+    tab = Tab(live_server.url, http).connect()
+    try:
+        tab.client.call("send_message", {"girl_id": "luna", "content": "x" * 100_000,
+                                         "client_id": uuid.uuid4().hex}, timeout=3)
+        raise AssertionError("an oversized packet was answered")
+    except socketio_client.exceptions.TimeoutError:
+        pass
+    wait_until(lambda: not tab.client.connected, timeout=5)
+    again = Tab(live_server.url, http).connect()
+    assert again.send("luna", "still there?", uuid.uuid4().hex)["ok"]
+    history = http.get(live_server.url + "/api/conversations/luna/messages", timeout=5).json()["messages"]
+    assert [m["content"] for m in history if m["sender"] == "user"] == ["still there?"]
+    again.disconnect()

@@ -124,9 +124,11 @@ def on_send_message(payload: dict) -> dict:
     companion = require_companion(payload)
     content = require_text(payload, "content", current_app.config["MAX_MESSAGE_LENGTH"])
     client_id = optional_client_id(payload)
-    if client_id is None or actions.find_by_client_id(current_user.id, client_id) is None:
-        check_rate("message", "RATE_LIMIT_MESSAGES")
-        check_daily_limit(actions.replies_today, "DAILY_REPLY_LIMIT", "replies")
+    existing = actions.find_by_client_id(current_user.id, client_id) if client_id else None
+    if existing is not None:
+        return {"ok": True, "message": existing.to_dict(), "seq": None, "duplicate": True}
+    check_rate("message", "RATE_LIMIT_MESSAGES")
+    check_daily_limit(actions.replies_today, "DAILY_REPLY_LIMIT", "replies")
     stored = actions.send_user_message(current_user.id, companion, content, client_id, sender_sid=request.sid)
     return {"ok": True, "message": stored.message, "seq": stored.seq, "duplicate": not stored.created}
 

@@ -198,7 +198,6 @@ function startChat(root) {
   const byId = new Map();          // server id -> element
   const byClientId = new Map();    // client_id -> element (the user's own messages)
   const knownRead = new Set();     // ids reported read before their element knew its id
-  const deletedIds = new Set();    // ids removed: a late delta must not bring them back
   const unreadFromHer = new Set(); // her message ids the server still thinks are unread
   const markingRead = new Set();   // ids in a mark_read call that has not answered yet
   let connectedOnce = false;
@@ -745,7 +744,6 @@ function startChat(root) {
       listChanged();
       return existing;
     }
-    if (message.id && deletedIds.has(message.id)) return null;
     const wasAtBottom = isNearBottom();
     const node = buildMessage(message);
     node.classList.add("message--new");
@@ -763,19 +761,17 @@ function startChat(root) {
 
   function removeNode(node) {
     const id = idOf(node);
-    if (id) {
-      deletedIds.add(id);
-      byId.delete(id);
-      unreadFromHer.delete(id);
-    }
+    if (id && byId.get(id) === node) byId.delete(id);
+    if (id) unreadFromHer.delete(id);
     if (node.dataset.clientId && byClientId.get(node.dataset.clientId) === node) byClientId.delete(node.dataset.clientId);
     if (openMenu && openMenu.node === node) closeMenu();
     node.remove();
     listChanged();
   }
 
+  // Ids are not unique over time (SQLite reuses the id of a deleted newest row): what is removed
+  // is the element showing that id now, and nothing remembers it.
   function removeMessage(id) {
-    deletedIds.add(id);
     const node = byId.get(id);
     if (node) removeNode(node);
   }
@@ -865,7 +861,7 @@ function startChat(root) {
       const fragment = document.createDocumentFragment();
       const added = [];
       for (const message of messages) {
-        if (knownMessage(message) || deletedIds.has(message.id)) continue;
+        if (knownMessage(message)) continue;
         const node = buildMessage(message);
         fragment.append(node);
         added.push(node);
@@ -1046,7 +1042,6 @@ function startChat(root) {
     const id = payload.message_id;
     const { offset, delta } = payload;
     if (!Number.isInteger(id) || !Number.isInteger(offset) || offset < 0 || typeof delta !== "string") return;
-    if (deletedIds.has(id)) return;
     let node = byId.get(id);
     if (node && node.dataset.status !== "streaming") return; // already final
     showTyping(false);
@@ -1131,7 +1126,9 @@ function startChat(root) {
         showNotice(errorText(ack, "This reply can't be written again."));
         return;
       }
-      removeMessage(ack.deleted_id || idOf(node));
+      // Her new reply may already be streaming under the same id: remove only a finished one.
+      const old = byId.get(ack.deleted_id || idOf(node));
+      if (old && old.dataset.status !== "streaming") removeNode(old);
     });
   }
 
@@ -1627,7 +1624,7 @@ function startChat(root) {
     const message = { ...(payload.message || {}) };
     if (!message.photo_url) message.photo_url = payload.photo_url;
     const placeholder = findPlaceholder(payload.request_id);
-    if (placeholder && !knownMessage(message) && !deletedIds.has(message.id)) {
+    if (placeholder && !knownMessage(message)) {
       const wasAtBottom = isNearBottom();
       const node = buildMessage(message);
       node.classList.add("message--new");
