@@ -8,6 +8,9 @@ if __name__ == "__main__":
         import eventlet
 
         eventlet.monkey_patch()
+        # psycopg's C wait would block every green thread during each query; its select-based
+        # wait goes through the patched select module.
+        os.environ.setdefault("PSYCOPG_WAIT_FUNC", "wait_select")
     elif ASYNC_MODE == "gevent":
         from gevent import monkey
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import logging
 from dataclasses import dataclass
+from datetime import datetime
 
 import sqlalchemy as sa
 from flask import current_app
@@ -188,16 +189,19 @@ def set_companion_typing(user_id: int, slug: str, is_typing: bool) -> None:
 
 
 def store_companion_reply(user_id: int, companion_id: int, text: str, answered_ids: list[int],
-                          message_id: int | None = None) -> dict | None:
+                          message_id: int | None = None, read_at: datetime | None = None) -> dict | None:
     """Store the companion's reply and mark the user messages it answers, in one commit.
 
-    message_id is the streaming message the reply completes, if it was streamed. None when
-    another task (another process after a restart) answered them first: a reply is stored at
-    most once for the same messages.
+    message_id is the streaming message the reply completes, if it was streamed; read_at is when
+    the messages were read for it. None when they changed meanwhile: answered by another task
+    (another process after a restart), deleted, or edited after read_at. So a reply is stored at
+    most once, and never for text the user has since changed.
     """
     now = utcnow()
+    unchanged = Message.edited_at.is_(None) if read_at is None else sa.or_(
+        Message.edited_at.is_(None), Message.edited_at <= read_at)
     claimed = db.session.execute(sa.update(Message).where(
-        Message.id.in_(answered_ids), Message.answered_at.is_(None)).values(answered_at=now)).rowcount
+        Message.id.in_(answered_ids), Message.answered_at.is_(None), unchanged).values(answered_at=now)).rowcount
     if claimed != len(answered_ids):
         db.session.rollback()
         log.info("reply dropped: messages %s were answered elsewhere", answered_ids)
@@ -235,9 +239,14 @@ def abandon_reply_stream(user_id: int, slug: str, message_id: int) -> None:
     commit_and_emit()
 
 
+def find_photo(user_id: int, request_id: str) -> Photo | None:
+    return db.session.scalar(sa.select(Photo).where(Photo.user_id == user_id, Photo.request_id == request_id))
+
+
 def request_photo(user_id: int, companion: Companion, context: str, request_id: str) -> Photo:
     """Record a photo request and start making it; a request_id seen before is not made twice."""
-    photo = db.session.scalar(sa.select(Photo).where(Photo.user_id == user_id, Photo.request_id == request_id))
+    context = " ".join(context.split())[:200]
+    photo = find_photo(user_id, request_id)
     if photo is not None:
         return photo
     photo = Photo(user_id=user_id, companion_id=companion.id, context=context, request_id=request_id)
@@ -249,7 +258,7 @@ def request_photo(user_id: int, companion: Companion, context: str, request_id: 
         commit_and_emit()
     except IntegrityError:
         db.session.rollback()
-        return db.session.scalar(sa.select(Photo).where(Photo.user_id == user_id, Photo.request_id == request_id))
+        return find_photo(user_id, request_id)
     worker().make_photo_later(photo.id)
     return photo
 
@@ -360,13 +369,19 @@ def retry_reply(user_id: int, companion: Companion) -> bool:
 def replies_today(user_id: int) -> int:
     today = utcnow().replace(hour=0, minute=0, second=0, microsecond=0)
     return db.session.scalar(sa.select(sa.func.count(Message.id)).where(
-        Message.user_id == user_id, Message.sender == "girl", Message.type == "text", Message.created_at >= today))
+        Message.user_id == user_id, Message.sender == "girl", Message.type == "text", Message.status == "done",
+        Message.created_at >= today))
 
 
 def photos_today(user_id: int) -> int:
     today = utcnow().replace(hour=0, minute=0, second=0, microsecond=0)
     return db.session.scalar(sa.select(sa.func.count(Photo.id)).where(
         Photo.user_id == user_id, Photo.created_at >= today))
+
+
+def report_photo_refused(user_id: int, slug: str, message: str) -> None:
+    record_event(user_id, "chat_error", {"girl_id": slug, "code": "rate_limited", "message": message})
+    commit_and_emit()
 
 
 def report_reply_failure(user_id: int, slug: str, code: str, message: str) -> None:

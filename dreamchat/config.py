@@ -68,7 +68,10 @@ class Config:
     def __init__(self) -> None:
         self.SECRET_KEY = secret_key_from_env()
         self.SQLALCHEMY_DATABASE_URI = database_url_from_env()
-        self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+        # hide_parameters: a failed statement's error text must not carry message bodies into the logs.
+        self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True, "hide_parameters": True}
+        if self.SQLALCHEMY_DATABASE_URI.startswith("postgresql"):
+            self.SQLALCHEMY_ENGINE_OPTIONS["connect_args"] = {"connect_timeout": 5}
         self.AI_PROVIDER = os.environ.get("AI_PROVIDER", "offline")
         self.AI_BASE_URL = os.environ.get("AI_BASE_URL", "https://api.openai.com/v1")
         self.AI_API_KEY = os.environ.get("AI_API_KEY", "")
@@ -110,6 +113,8 @@ class Config:
         self.SESSION_COOKIE_SAMESITE = "Lax"
         self.SESSION_COOKIE_SECURE = os.environ.get("SESSION_COOKIE_SECURE", "") == "1"
         self.REMEMBER_COOKIE_SAMESITE = "Lax"
+        self.REMEMBER_COOKIE_SECURE = self.SESSION_COOKIE_SECURE
+        self.REMEMBER_COOKIE_HTTPONLY = True
         self.WTF_CSRF_TIME_LIMIT = None
         self.LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
         self.ADMIN_USERNAMES = os.environ.get("ADMIN_USERNAMES", "")
@@ -127,6 +132,7 @@ class TestConfig(Config):
         self.SECRET_KEY = "test-secret"
         path = database_path or (INSTANCE_DIR / "test.db")
         self.SQLALCHEMY_DATABASE_URI = f"sqlite:///{path}"
+        self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True, "hide_parameters": True}
         self.REPLY_DELAY_SCALE = 0.0
         self.WTF_CSRF_ENABLED = False
         self.SOCKETIO_MESSAGE_QUEUE = None

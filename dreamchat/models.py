@@ -34,6 +34,8 @@ class User(UserMixin, db.Model):
     # The sequence number of the user's newest conversation event (see UserEvent).
     last_event_seq: so.Mapped[int] = so.mapped_column(default=0, server_default="0")
 
+    __table_args__ = (sa.Index("uq_users_username_lower", sa.func.lower(username), unique=True),)
+
     def set_password(self, password: str) -> None:
         self.password_hash = generate_password_hash(password)
 

@@ -9,7 +9,7 @@ import logging
 import threading
 import time
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask import Flask
@@ -74,6 +74,7 @@ def provider_failure_message(error: ProviderError) -> str:
 class ReplyInput:
     request: ReplyRequest
     answered_ids: list[int] = field(default_factory=list)
+    loaded_at: datetime | None = None
 
 
 class CompanionWorker:
@@ -223,35 +224,58 @@ class CompanionWorker:
             return [state.stream for (uid, _), state in self._conversations.items() if uid == user_id and state.stream]
 
     def _reply_task(self, key: tuple[int, int]) -> None:
-        user_id, companion_id = key
+        finished = False
         with self.app.app_context():
-            slug = db.session.scalar(sa.select(Companion.slug).where(Companion.id == companion_id)) or ""
-            db.session.remove()
-            turn = ReplyTurn(key=key, slug=slug)
             try:
-                while True:
-                    self.pause(1.2)
-                    self._wait_while_user_types(key)
-                    self._take_more_messages(key)
-                    reply_input = self._load_reply_input(user_id, companion_id)
-                    db.session.remove()
-                    if reply_input is not None:
-                        actions.mark_read_by_companion(user_id, companion_id, slug)
-                        db.session.remove()
-                        self.pause(0.6)
-                        turn.set_typing(True)
-                        if not self._write_reply(turn, reply_input):
-                            continue
-                    if self._finish_or_continue(key):
-                        break
+                finished = self._reply_until_answered(key)
             except Exception:
-                log.exception("reply failed for user=%s companion=%s", user_id, companion_id)
-                db.session.rollback()
-                self._end_stream(turn, failed=True)
-                turn.set_typing(False)
-                actions.report_reply_failure(user_id, slug, "internal", "The reply could not be written.")
-                with self._lock:
-                    self._conversations.pop(key, None)
+                log.exception("reply task failed for user=%s companion=%s", *key)
+            finally:
+                db.session.remove()
+                if not finished:
+                    self._release_after_failure(key)
+
+    def _release_after_failure(self, key: tuple[int, int]) -> None:
+        """Let the next message start a new task; one that arrived meanwhile starts it now."""
+        with self._lock:
+            state = self._conversations.get(key)
+            if state is None:
+                return
+            more = state.more_messages
+            state.reply_running, state.more_messages, state.stream = False, False, None
+        if more:
+            self.reply_later(*key)
+
+    def _reply_until_answered(self, key: tuple[int, int]) -> bool:
+        """Answer the conversation's unanswered messages until none are left (True). On an
+        unexpected error (False): typing off, a retryable chat_error; the messages stay unanswered."""
+        user_id, companion_id = key
+        slug = db.session.scalar(sa.select(Companion.slug).where(Companion.id == companion_id)) or ""
+        db.session.remove()
+        turn = ReplyTurn(key=key, slug=slug)
+        try:
+            while True:
+                self.pause(1.2)
+                self._wait_while_user_types(key)
+                self._take_more_messages(key)
+                reply_input = self._load_reply_input(user_id, companion_id)
+                db.session.remove()
+                if reply_input is not None:
+                    actions.mark_read_by_companion(user_id, companion_id, slug)
+                    db.session.remove()
+                    self.pause(0.6)
+                    turn.set_typing(True)
+                    if not self._write_reply(turn, reply_input):
+                        continue
+                if self._finish_or_continue(key):
+                    return True
+        except Exception:
+            log.exception("reply failed for user=%s companion=%s", user_id, companion_id)
+            db.session.rollback()
+            turn.set_typing(False)
+            self._end_stream(turn, failed=True)
+            actions.report_reply_failure(user_id, slug, "internal", "The reply could not be written.")
+            return False
 
     def _write_reply(self, turn: ReplyTurn, reply_input: ReplyInput) -> bool:
         """Compose and store one reply; False when newer messages arrived first and it must be redone."""
@@ -306,17 +330,29 @@ class CompanionWorker:
         user_id, companion_id = turn.key
         message_id = turn.stream.message_id if turn.stream else None
         stored = actions.store_companion_reply(user_id, companion_id, text, reply_input.answered_ids,
-                                               message_id=message_id)
+                                               message_id=message_id, read_at=reply_input.loaded_at)
         self._end_stream(turn, failed=stored is None)
         if stored:
             with self._lock:
                 self._state(turn.key).avoid.clear()
         if stored and photo_context:
-            companion = db.session.get(Companion, companion_id)
-            actions.request_photo(user_id, companion, photo_context,
-                                  request_id=f"reply-{reply_input.answered_ids[-1]}")
+            self._photo_asked_in_words(user_id, companion_id, photo_context, reply_input.answered_ids[-1])
         db.session.remove()
         return stored is not None
+
+    def _photo_asked_in_words(self, user_id: int, companion_id: int, context: str, message_id: int) -> None:
+        """The same limits as request_photo: a photo asked for in words is no way around them."""
+        companion = db.session.get(Companion, companion_id)
+        config = self.app.config
+        limit = config["DAILY_PHOTO_LIMIT"]
+        if limit and actions.photos_today(user_id) >= limit:
+            actions.report_photo_refused(user_id, companion.slug,
+                                         f"You have reached today's limit of {limit} photos.")
+        elif not self.app.extensions["rate_limiter"].allow(user_id, "photo", config["RATE_LIMIT_PHOTOS"],
+                                                            config["RATE_LIMIT_WINDOW_SECONDS"]):
+            actions.report_photo_refused(user_id, companion.slug, "Slow down a little: ask for the photo again soon.")
+        else:
+            actions.request_photo(user_id, companion, context, request_id=f"reply-{message_id}")
 
     def _end_stream(self, turn: ReplyTurn, failed: bool) -> None:
         if turn.stream is None:
@@ -335,6 +371,7 @@ class CompanionWorker:
             return tuple(self._state(key).avoid[-5:])
 
     def _load_reply_input(self, user_id: int, companion_id: int) -> ReplyInput | None:
+        loaded_at = utcnow()
         unanswered = list(db.session.scalars(sa.select(Message).where(
             Message.user_id == user_id, Message.companion_id == companion_id, Message.sender == "user",
             Message.answered_at.is_(None)).order_by(Message.id)))
@@ -355,7 +392,7 @@ class CompanionWorker:
             memory=actions.memory_lines(user_id, companion_id),
             avoid=self._avoided((user_id, companion_id)),
         )
-        return ReplyInput(request=request, answered_ids=[m.id for m in unanswered])
+        return ReplyInput(request=request, answered_ids=[m.id for m in unanswered], loaded_at=loaded_at)
 
     def _photo_task(self, photo_id: int) -> None:
         with self.app.app_context():

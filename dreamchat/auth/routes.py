@@ -3,8 +3,10 @@ import secrets
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
-from flask import flash, jsonify, redirect, render_template, request, session, url_for
-from flask_login import current_user, login_required, login_user, logout_user
+from sqlalchemy.exc import IntegrityError
+from flask import current_app, flash, jsonify, redirect, render_template, request, session, url_for
+from flask_login import current_user, login_required, login_user, logout_user, user_loaded_from_cookie
+from werkzeug.security import check_password_hash, generate_password_hash
 
 from dreamchat import actions
 from dreamchat.auth import bp
@@ -31,8 +33,20 @@ def load_user(user_id: str) -> User | None:
     return db.session.get(User, int(user_id))
 
 
+LOGIN_ATTEMPTS_PER_WINDOW = 10
+LOGIN_WINDOW_SECONDS = 300
+# Checked against when the username is unknown, so both answers take as long.
+DUMMY_PASSWORD_HASH = generate_password_hash(secrets.token_hex(16))
+
+
 def start_session(user: User, remember: bool) -> None:
     login_user(user, remember=remember)
+    session["login_token"] = secrets.token_urlsafe(16)
+
+
+@user_loaded_from_cookie.connect
+def restart_session_from_cookie(_app, user) -> None:
+    """A session restored by the remember-me cookie gets its own login token too, so logout closes its sockets."""
     session["login_token"] = secrets.token_urlsafe(16)
 
 
@@ -55,7 +69,12 @@ def register():
         user = User(username=form.username.data)
         user.set_password(form.password.data)
         db.session.add(user)
-        db.session.commit()
+        try:
+            db.session.commit()
+        except IntegrityError:
+            db.session.rollback()
+            form.username.errors.append("That username is taken.")
+            return render_template("auth/register.html", form=form), 400
         log.info("registered user id=%s", user.id)
         start_session(user, remember=False)
         return redirect(url_for("chat.index"))
@@ -69,8 +88,16 @@ def login():
         return redirect(next_path or url_for("chat.index"))
     form = LoginForm()
     if form.validate_on_submit():
+        limiter = current_app.extensions["rate_limiter"]
+        attempt_key = f"login:{request.remote_addr}:{form.username.data.lower()}"
+        if not limiter.allow(0, attempt_key, LOGIN_ATTEMPTS_PER_WINDOW, LOGIN_WINDOW_SECONDS):
+            log.warning("login throttled for %s", request.remote_addr)
+            flash("Too many attempts. Wait a few minutes and try again.", "error")
+            return render_template("auth/login.html", form=form), 429
         user = db.session.scalar(sa.select(User).where(sa.func.lower(User.username) == form.username.data.lower()))
-        if user is None or not user.check_password(form.password.data):
+        password_ok = (user.check_password(form.password.data) if user is not None
+                       else check_password_hash(DUMMY_PASSWORD_HASH, form.password.data))
+        if user is None or not password_ok:
             log.warning("failed login from %s", request.remote_addr)
             flash("Wrong username or password.", "error")
             return render_template("auth/login.html", form=form), 401

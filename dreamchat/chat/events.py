@@ -54,12 +54,12 @@ def chat_event(name: str):
     def register(handler):
         @functools.wraps(handler)
         def wrapper(payload=None, *_ignored):
-            if not current_user.is_authenticated:
-                log.warning("socket event %s refused: not signed in", name)
-                return error_ack("unauthorized", "Please sign in again.")
-            if not isinstance(payload, dict):
-                return error_ack("invalid", "The payload must be an object.")
             try:
+                if not current_user.is_authenticated:
+                    log.warning("socket event %s refused: not signed in", name)
+                    return error_ack("unauthorized", "Please sign in again.")
+                if not isinstance(payload, dict):
+                    return error_ack("invalid", "The payload must be an object.")
                 return handler(payload)
             except InputError as error:
                 db.session.rollback()
@@ -73,6 +73,14 @@ def chat_event(name: str):
         return wrapper
 
     return register
+
+
+@socketio.on_error_default
+def on_unexpected_error(error: Exception) -> dict:
+    """Any error that escaped a handler (the connect handler included): logged, answered with an ack."""
+    log.exception("socket handler failed", exc_info=error)
+    db.session.rollback()
+    return error_ack("internal", "Something went wrong on our side.")
 
 
 @socketio.on("connect")
@@ -158,10 +166,13 @@ def on_request_photo(payload: dict) -> dict:
     photo_generated (or chat_error) when the picture is ready."""
     companion = require_companion(payload)
     context = optional_text(payload, "context", current_app.config["MAX_PHOTO_CONTEXT_LENGTH"], "selfie")
-    request_id = optional_client_id(payload) or new_request_id()
+    request_id = optional_client_id(payload)
+    existing = actions.find_photo(current_user.id, request_id) if request_id else None
+    if existing is not None:
+        return {"ok": True, "request_id": existing.request_id}
     check_rate("photo", "RATE_LIMIT_PHOTOS")
     check_daily_limit(actions.photos_today, "DAILY_PHOTO_LIMIT", "photos")
-    photo = actions.request_photo(current_user.id, companion, context, request_id)
+    photo = actions.request_photo(current_user.id, companion, context, request_id or new_request_id())
     return {"ok": True, "request_id": photo.request_id}
 
 

@@ -43,7 +43,8 @@ def index():
     last_messages = {m.companion_id: m for m in db.session.scalars(sa.select(Message).where(Message.id.in_(last_ids)))}
     unread = dict(db.session.execute(
         sa.select(Message.companion_id, sa.func.count()).where(
-            Message.user_id == current_user.id, Message.sender == "girl", Message.read_at.is_(None))
+            Message.user_id == current_user.id, Message.sender == "girl", Message.read_at.is_(None),
+            Message.status == "done")
         .group_by(Message.companion_id)).all())
     return render_template("chat/index.html", companions=companions, last_messages=last_messages,
                            unread=unread, logout_form=LogoutForm())
