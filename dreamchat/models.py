@@ -146,6 +146,8 @@ class Message(db.Model):
     __table_args__ = (
         sa.Index("ix_messages_conversation", "user_id", "companion_id", "id"),
         sa.UniqueConstraint("user_id", "client_id", name="uq_message_user_client"),
+        # Deleted replies must not hand their id to the next message (clients key bubbles by id).
+        {"sqlite_autoincrement": True},
     )
 
     @property

@@ -21,3 +21,17 @@ def test_downgrade_to_base_and_up_again(app):
         assert "messages" not in sa.inspect(db.engine).get_table_names()
         upgrade(directory=str(ROOT / "migrations"))
         assert db.session.scalar(sa.text("SELECT count(*) FROM companions")) == 4
+
+
+def test_a_deleted_messages_id_is_never_given_again(app, auth_factory):
+    _, sio = auth_factory(app)
+    first = sio.emit("send_message", {"girl_id": "luna", "content": "one"}, callback=True)
+    from tests.conftest import wait_for_background_work
+    wait_for_background_work(app)
+    regenerated = sio.emit("regenerate_reply", {"girl_id": "luna"}, callback=True)
+    assert regenerated["ok"]
+    wait_for_background_work(app)
+    with app.app_context():
+        ids = list(db.session.scalars(sa.text("SELECT id FROM messages ORDER BY id")))
+    assert ids[0] == first["message"]["id"] and regenerated["deleted_id"] not in ids
+    assert ids[-1] > regenerated["deleted_id"]

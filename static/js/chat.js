@@ -352,7 +352,12 @@ function startChat(root) {
     snapshotTimer = setTimeout(sweepStaleStreams, STREAM_SNAPSHOT_MS);
     if (data.reset) {
       // Too much to replay (or the server's numbering restarted): rebuild the list from the API.
-      rebuildConversation(data.last_seq).finally(syncApplied);
+      // Numbering goes on from the server's last_seq; events arriving meanwhile wait in `early`.
+      if (Number.isInteger(data.last_seq)) {
+        lastSeq = data.last_seq;
+        for (const seq of early.keys()) if (seq <= lastSeq) early.delete(seq);
+      }
+      rebuildConversation().finally(syncApplied);
       return;
     }
     for (const event of Array.isArray(data.events) ? data.events : []) {
@@ -913,7 +918,7 @@ function startChat(root) {
 
   /** `sync` with reset: the newest page from the API, built off-DOM and swapped in at once.
    *  The user's unsent messages, streams and photo placeholders are kept. */
-  async function rebuildConversation(newLastSeq) {
+  async function rebuildConversation() {
     resetting = true;
     try {
       let messages;
@@ -955,7 +960,6 @@ function startChat(root) {
       setHistoryState(hasMore ? "more" : "start");
       listChanged();
       scrollToBottom();
-      if (Number.isInteger(newLastSeq)) lastSeq = newLastSeq;
     } catch (error) {
       debug("rebuilding the conversation failed: reloading", error);
       if (!leaving) {
@@ -991,10 +995,18 @@ function startChat(root) {
     });
   }
 
+  // A live event can be lost between processes (a Redis hiccup) with no later event to reveal
+  // the gap: catch up when the page comes back into view, and once a minute while it is open.
+  function catchUp() {
+    if (socket.connected && !resetting) request("sync", { last_seq: lastSeq }, () => {});
+  }
+  setInterval(() => { if (document.visibilityState === "visible") catchUp(); }, 60000);
+
   document.addEventListener("visibilitychange", () => {
     if (document.visibilityState === "visible") {
       markVisibleRead();
       if (!socket.connected && statusBox.dataset.state === "disconnected") reconnectNow();
+      else catchUp();
     }
   });
 
@@ -1148,6 +1160,10 @@ function startChat(root) {
 
   retryBarButton.addEventListener("click", () => {
     if (retryBarButton.disabled) return;
+    if (!socket.connected) {
+      showNotice("You're offline — retry when the connection is back.");
+      return;
+    }
     retryBarButton.disabled = true;
     request("retry_reply", { girl_id: girlId }, (error, ack) => {
       retryBarButton.disabled = false;
