@@ -122,3 +122,21 @@ def test_the_prompt_carries_memory_from_earlier_sessions(ai_server, fake_openai)
     assert "Hola! My name is Camille and I love flamenco" not in history
     assert "what do you remember about me?" not in system["content"]
     later.disconnect()
+
+
+def test_with_the_offline_fallback_a_dead_model_still_gets_an_answer(tmp_path, fake_openai):  # noqa: F811
+    fake_openai.script(*[server_error() for _ in range(3)])
+    server = start_live_server(tmp_path / "instance", AI_PROVIDER="openai", AI_BASE_URL=fake_openai.base_url,
+                               AI_MODEL="fake-model", REPLY_DELAY_SCALE="0", AI_MAX_RETRIES="2",
+                               AI_FALLBACK="offline")
+    try:
+        http = signed_in_session(server.url)
+        tab = Tab(server.url, http).connect()
+        assert tab.send("zoe", "hey zoe, I'm Kim!", uuid.uuid4().hex)["ok"]
+        tab.wait_for(lambda t: t.messages("girl"))
+        assert "kim" in tab.messages("girl")[0]["content"].lower()
+        assert not any(name == "chat_error" for _, name, _ in tab.applied)
+        assert len(fake_openai.requests) == 3
+        tab.disconnect()
+    finally:
+        server.stop()
