@@ -8,65 +8,18 @@ import re
 import uuid
 from pathlib import Path
 
-import pytest
+from tests.browser_support import (DESKTOP, PASSWORD, PHONE, browser, fill_sign_up_form,  # noqa: F401
+                                   horizontal_overflow, page, sign_up)
 
-CHROMIUM = Path("/usr/bin/chromium")
-if not CHROMIUM.exists():
-    pytest.skip("browser tests need Chromium at /usr/bin/chromium (run scripts/install-browser)",
-                allow_module_level=True)
-
-from playwright.sync_api import Page, expect, sync_playwright  # noqa: E402
+# Imported after browser_support, which skips this module when Chromium is missing.
+from playwright.sync_api import Page, expect
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "test-artifacts"
-PASSWORD = "correct horse battery"
 WAIT_MS = 10_000
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--no-first-run", "--disable-sync"]
-DESKTOP = {"width": 1280, "height": 800}
-PHONE = {"width": 390, "height": 844}
 LOGIN_THEN_SOFIA = re.compile(r"/login\?next=(/|%2F)chat(/|%2F)sofia$")
 
 expect.set_options(timeout=WAIT_MS)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
-
-
-class PageProblems:
-    """Console errors (a CSP violation is one) and uncaught exceptions seen by a page."""
-
-    def __init__(self, page: Page) -> None:
-        self.errors: list[str] = []
-        page.on("console", lambda message: self.errors.append(message.text) if message.type == "error" else None)
-        page.on("pageerror", lambda error: self.errors.append(f"uncaught: {error}"))
-
-
-@pytest.fixture
-def page(browser):
-    context = browser.new_context(viewport=DESKTOP)
-    context.set_default_timeout(WAIT_MS)
-    page = context.new_page()
-    page.problems = PageProblems(page)
-    yield page
-    context.close()
-
-
-def sign_up(page: Page, base_url: str) -> str:
-    username = "b" + uuid.uuid4().hex[:10]
-    page.goto(base_url + "/register")
-    page.fill("#username", username)
-    page.fill("#password", PASSWORD)
-    page.fill("#password_confirm", PASSWORD)
-    page.check("#adult")
-    page.click("button[type=submit]")
-    page.wait_for_url(base_url + "/")
-    return username
 
 
 def open_conversation(page: Page, slug: str) -> None:
@@ -91,22 +44,6 @@ SEEN_SCRIPT = """() => {
 
 def wait_until_seen(page: Page, what: str) -> None:
     page.wait_for_function(f"() => window.seen && window.seen.{what} === true")
-
-
-def horizontal_overflow(page: Page) -> list[str]:
-    """Elements sticking out of the viewport sideways (none expected)."""
-    return page.evaluate("""() => {
-        const width = document.documentElement.clientWidth;
-        const out = [];
-        if (document.documentElement.scrollWidth > width) out.push(`document ${document.documentElement.scrollWidth}px`);
-        for (const node of document.querySelectorAll('body *')) {
-            const box = node.getBoundingClientRect();
-            if (box.width && (box.right > width + 1 || box.left < -1) && !node.closest('.visually-hidden')) {
-                out.push(`${node.tagName.toLowerCase()}.${node.className} ${Math.round(box.left)}..${Math.round(box.right)}`);
-            }
-        }
-        return out;
-    }""")
 
 
 def test_chat_with_emma_in_the_browser(live_server, page):
@@ -197,11 +134,7 @@ def test_signed_out_visitors_are_sent_to_login_and_back(live_server, page):
     expect(page.locator("form")).to_be_visible()
     username = "b" + uuid.uuid4().hex[:10]
     page.click("text=Create an account")
-    page.fill("#username", username)
-    page.fill("#password", PASSWORD)
-    page.fill("#password_confirm", PASSWORD)
-    page.check("#adult")
-    page.click("button[type=submit]")
+    fill_sign_up_form(page, username)
     page.wait_for_url(live_server.url + "/")
     page.click(".logout-form button")
     page.wait_for_url("**/login")

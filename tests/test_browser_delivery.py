@@ -8,26 +8,16 @@ on conditions, never on fixed sleeps.
 from __future__ import annotations
 
 import re
-import uuid
-from pathlib import Path
 
 import pytest
 
-CHROMIUM = Path("/usr/bin/chromium")
-if not CHROMIUM.exists():
-    pytest.skip("browser tests need Chromium at /usr/bin/chromium (run scripts/install-browser)",
-                allow_module_level=True)
+from tests.browser_support import WAIT_MS, browser, new_context, sign_up  # noqa: F401
 
-from playwright.sync_api import BrowserContext, Page, expect, sync_playwright  # noqa: E402
+# Imported after browser_support, which skips this module when Chromium is missing.
+from playwright.sync_api import BrowserContext, Page, expect
 
-from tests.conftest import start_live_server  # noqa: E402
-from tests.fake_openai import fake_openai, reply, server_error  # noqa: E402,F401
-
-PASSWORD = "correct horse battery"
-WAIT_MS = 15_000
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--no-first-run", "--disable-sync"]
-DESKTOP = {"width": 1280, "height": 800}
+from tests.conftest import start_live_server
+from tests.fake_openai import fake_openai, reply, server_error  # noqa: F401
 
 expect.set_options(timeout=WAIT_MS)
 
@@ -59,14 +49,6 @@ RECORDER = """(() => {
 
 
 @pytest.fixture(scope="module")
-def browser():
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
-
-
-@pytest.fixture(scope="module")
 def server(tmp_path_factory):
     server = start_live_server(tmp_path_factory.mktemp("delivery"), REPLY_DELAY_SCALE="0.1")
     yield server
@@ -75,26 +57,13 @@ def server(tmp_path_factory):
 
 @pytest.fixture
 def context(browser):
-    context = browser.new_context(viewport=DESKTOP)
-    context.set_default_timeout(WAIT_MS)
+    context = new_context(browser, WAIT_MS)
     context.add_init_script(script=RECORDER)
     yield context
     context.close()
 
 
 # ---------------------------------------------------------------------------- helpers
-
-def sign_up(page: Page, base_url: str) -> str:
-    username = "d" + uuid.uuid4().hex[:10]
-    page.goto(base_url + "/register")
-    page.fill("#username", username)
-    page.fill("#password", PASSWORD)
-    page.fill("#password_confirm", PASSWORD)
-    page.check("#adult")
-    page.click("button[type=submit]")
-    page.wait_for_url(base_url + "/")
-    return username
-
 
 def open_chat(page: Page, base_url: str, slug: str) -> None:
     page.goto(f"{base_url}/chat/{slug}")

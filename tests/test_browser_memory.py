@@ -2,69 +2,17 @@
 from __future__ import annotations
 
 import re
-import uuid
-from pathlib import Path
 
-import pytest
+from tests.browser_support import PHONE, WAIT_MS, browser, horizontal_overflow, page, sign_up  # noqa: F401
 
-CHROMIUM = Path("/usr/bin/chromium")
-if not CHROMIUM.exists():
-    pytest.skip("browser tests need Chromium at /usr/bin/chromium (run scripts/install-browser)",
-                allow_module_level=True)
+# Imported after browser_support, which skips this module when Chromium is missing.
+from playwright.sync_api import expect
 
-from playwright.sync_api import Page, expect, sync_playwright  # noqa: E402
-
-PASSWORD = "correct horse battery"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--no-first-run", "--disable-sync"]
-PHONE = {"width": 390, "height": 844}
-
-expect.set_options(timeout=15_000)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
-
-
-@pytest.fixture
-def page(browser):
-    context = browser.new_context(viewport={"width": 1280, "height": 800})
-    context.set_default_timeout(15_000)
-    page = context.new_page()
-    problems: list[str] = []
-    page.on("console", lambda message: problems.append(message.text) if message.type == "error" else None)
-    page.on("pageerror", lambda error: problems.append(f"uncaught: {error}"))
-    page.problems = problems
-    yield page
-    context.close()
-
-
-def horizontal_overflow(page: Page) -> list[str]:
-    return page.evaluate("""() => {
-        const width = document.documentElement.clientWidth;
-        const out = [];
-        for (const node of document.querySelectorAll('body *')) {
-            const box = node.getBoundingClientRect();
-            if (box.width && (box.right > width + 1 || box.left < -1) && !node.closest('.visually-hidden')) {
-                out.push(`${node.tagName.toLowerCase()}.${node.className} ${Math.round(box.left)}..${Math.round(box.right)}`);
-            }
-        }
-        return out;
-    }""")
+expect.set_options(timeout=WAIT_MS)
 
 
 def test_memory_page_corrects_adds_and_erases_inline(live_server, page):
-    page.goto(live_server.url + "/register")
-    page.fill("#username", "m" + uuid.uuid4().hex[:10])
-    page.fill("#password", PASSWORD)
-    page.fill("#password_confirm", PASSWORD)
-    page.check("#adult")
-    page.click("button[type=submit]")
-    page.wait_for_url(live_server.url + "/")
+    sign_up(page, live_server.url)
     page.click("a[href='/chat/emma']")
     expect(page.locator("#connection-status")).to_have_attribute("data-state", "connected")
     page.fill("#message-input", "Hi! My name is Jon and I love kayaking")
