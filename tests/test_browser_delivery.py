@@ -362,13 +362,8 @@ def test_a_sync_reset_rebuilds_the_list_in_one_go_and_keeps_the_outbox(server, c
 
 @pytest.fixture
 def ai_server(tmp_path, fake_openai):  # noqa: F811
-    try:
-        server = start_live_server(tmp_path / "instance", AI_PROVIDER="openai", AI_BASE_URL=fake_openai.base_url,
-                                   AI_MODEL="fake", REPLY_DELAY_SCALE="0.1", AI_MAX_RETRIES="0")
-    except RuntimeError as error:
-        if "AI_PROVIDER='openai' is not known" in str(error):
-            pytest.skip("this server does not support AI_PROVIDER=openai yet")
-        raise
+    server = start_live_server(tmp_path / "instance", AI_PROVIDER="openai", AI_BASE_URL=fake_openai.base_url,
+                               AI_MODEL="fake", REPLY_DELAY_SCALE="0.1", AI_MAX_RETRIES="0")
     yield server
     server.stop()
 
