@@ -11,9 +11,11 @@ log = logging.getLogger(__name__)
 
 def listen_options() -> tuple[str, int]:
     """HOST and PORT; a platform that sets PORT expects us on every interface."""
-    port = int(os.environ.get("PORT", "5000"))
-    default_host = "0.0.0.0" if "PORT" in os.environ else "127.0.0.1"
-    return os.environ.get("HOST", default_host), port
+    raw_port = os.environ.get("PORT", "").strip()
+    if raw_port and not raw_port.isdigit():
+        raise SystemExit(f"PORT must be a number, got {raw_port!r}")
+    default_host = "0.0.0.0" if raw_port else "127.0.0.1"
+    return os.environ.get("HOST") or default_host, int(raw_port or 5000)
 
 
 class NoDelayListener:
