@@ -1,4 +1,5 @@
 import logging
+import warnings
 from logging.config import fileConfig
 
 from flask import current_app
@@ -13,6 +14,8 @@ config = context.config
 # This line sets up loggers basically.
 fileConfig(config.config_file_name, disable_existing_loggers=False)
 logger = logging.getLogger('alembic.env')
+# SQLite cannot reflect the lower(username) index; batch migrations reflect tables and would warn.
+warnings.filterwarnings('ignore', message='Skipped unsupported reflection of expression-based index')
 
 
 def get_engine():
