@@ -32,11 +32,13 @@ def default_async_mode() -> str:
 
 def create_app(config: Config | None = None) -> Flask:
     # Socket handlers must be declared before socketio.init_app, so every app created gets them.
+    from dreamchat.account import bp as account_bp
     from dreamchat.auth import bp as auth_bp
     from dreamchat.chat import bp as chat_bp
     from dreamchat.companions.routes import bp as companions_bp
     from dreamchat.admin.routes import bp as admin_bp
     from dreamchat.memory.routes import bp as memory_bp
+    from dreamchat.safety.routes import bp as safety_bp
 
     config = config or Config()
     app = Flask(__name__, template_folder="../templates", static_folder="../static",
@@ -64,6 +66,15 @@ def create_app(config: Config | None = None) -> Flask:
     from dreamchat.ratelimit import RateLimiter
     from dreamchat.worker import CompanionWorker
 
+    from dreamchat.safety import load_resources
+    from dreamchat.understanding.crisis_model import default_model
+
+    default_model()  # loaded now, not on the event loop at the first message
+
+    try:
+        app.extensions["crisis_resources"] = load_resources(app.config["CRISIS_RESOURCES_FILE"])
+    except ValueError as error:
+        raise SystemExit(str(error)) from error
     app.extensions["reply_provider"] = create_reply_provider(app.config)
     app.extensions["fallback_reply_provider"] = create_fallback_provider(app.config)
     app.extensions["photo_provider"] = create_photo_provider(app.config)
@@ -74,7 +85,9 @@ def create_app(config: Config | None = None) -> Flask:
     app.register_blueprint(chat_bp)
     app.register_blueprint(companions_bp)
     app.register_blueprint(memory_bp)
+    app.register_blueprint(account_bp)
     app.register_blueprint(admin_bp)
+    app.register_blueprint(safety_bp)
 
     register_error_handlers(app)
     register_security_headers(app)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import logging
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask import current_app
@@ -19,12 +19,14 @@ from sqlalchemy.orm import Session
 
 from dreamchat.extensions import db, socketio
 from dreamchat.ai.offline import extract_facts
+from dreamchat.understanding import detect_crisis
 from dreamchat.models import Companion, MemoryFact, Message, Photo, User, UserEvent, isoformat, user_room, utcnow
 
 log = logging.getLogger(__name__)
 
 PENDING_EVENTS = "dreamchat.pending_events"
 REPLAY_LIMIT = 500
+BREAK_GAP = timedelta(minutes=30)
 MEMORY_LIMIT = 60
 
 
@@ -110,6 +112,7 @@ def send_user_message(user_id: int, companion: Companion, content: str, client_i
         db.session.flush()
         remember_facts(user_id, companion.id, content)
         event = record_event(user_id, "message_received", {"message": message.to_dict()}, skip_sid=sender_sid)
+        remind_to_take_a_break(user_id, companion, message.created_at)
         commit_and_emit()
     except IntegrityError:
         db.session.rollback()
@@ -119,6 +122,30 @@ def send_user_message(user_id: int, companion: Companion, content: str, client_i
         return StoredMessage(existing.to_dict(), seq=None, created=False)
     worker().reply_later(user_id, companion.id)
     return StoredMessage(event["message"], seq=event["seq"], created=True)
+
+
+def remind_to_take_a_break(user_id: int, companion: Companion, now: datetime) -> None:
+    """Track the stretch of continuous chatting (pauses under BREAK_GAP end none); every
+    BREAK_REMINDER_MINUTES of it, a system notice (not a companion message) says she is an AI and
+    suggests a break. Called inside the transaction that stores the user's message."""
+    user = db.session.get(User, user_id)
+    if user.last_chat_at is None or user.chat_started_at is None or now - user.last_chat_at > BREAK_GAP:
+        user.chat_started_at = now
+    user.last_chat_at = now
+    minutes = current_app.config["BREAK_REMINDER_MINUTES"]
+    if not minutes:
+        return
+    since = max(user.chat_started_at, user.break_reminded_at or user.chat_started_at)
+    if now - since < timedelta(minutes=minutes):
+        return
+    user.break_reminded_at = now
+    hours = (now - user.chat_started_at).total_seconds() / 3600
+    length = f"{hours:.0f} hours" if hours >= 1.5 else f"{max(1, round(hours * 60))} minutes"
+    record_event(user_id, "system_notice", {
+        "girl_id": companion.slug, "kind": "break_reminder",
+        "message": f"You've been chatting for {length}. A reminder: {companion.name} is an AI companion, not "
+                   f"a person. It might be a good moment for a break: stretch, drink some water, or check in "
+                   f"with a friend. {companion.name} will be here when you come back."})
 
 
 def remember_facts(user_id: int, companion_id: int, text: str) -> None:
@@ -189,13 +216,15 @@ def set_companion_typing(user_id: int, slug: str, is_typing: bool) -> None:
 
 
 def store_companion_reply(user_id: int, companion_id: int, text: str, answered_ids: list[int],
-                          message_id: int | None = None, read_at: datetime | None = None) -> dict | None:
+                          message_id: int | None = None, read_at: datetime | None = None,
+                          safety: str | None = None, resources: dict | None = None) -> dict | None:
     """Store the companion's reply and mark the user messages it answers, in one commit.
 
     message_id is the streaming message the reply completes, if it was streamed; read_at is when
     the messages were read for it. None when they changed meanwhile: answered by another task
     (another process after a restart), deleted, or edited after read_at. So a reply is stored at
-    most once, and never for text the user has since changed.
+    most once, and never for text the user has since changed. safety and resources mark a crisis
+    reply and the crisis lines shown under it.
     """
     now = utcnow()
     unchanged = Message.edited_at.is_(None) if read_at is None else sa.or_(
@@ -211,6 +240,8 @@ def store_companion_reply(user_id: int, companion_id: int, text: str, answered_i
         message = Message(user_id=user_id, companion_id=companion_id, sender="girl", type="text")
         db.session.add(message)
     message.content, message.status, message.created_at = text, "done", now
+    message.safety = safety
+    message.resources_json = json.dumps(resources, ensure_ascii=False) if resources else None
     db.session.flush()
     event = record_event(user_id, "message_received", {"message": message.to_dict()})
     commit_and_emit()
@@ -364,6 +395,15 @@ def retry_reply(user_id: int, companion: Companion) -> bool:
     if waiting:
         worker().reply_later(user_id, companion.id)
     return bool(waiting)
+
+
+def awaits_crisis_reply(user_id: int, companion_id: int) -> bool:
+    """True while a message the companion has not answered yet may come from a person in crisis:
+    that turn gets a crisis reply and no photo."""
+    waiting = db.session.scalars(sa.select(Message.content).where(
+        Message.user_id == user_id, Message.companion_id == companion_id, Message.sender == "user",
+        Message.answered_at.is_(None)))
+    return any(detect_crisis(text) for text in waiting)
 
 
 def replies_today(user_id: int) -> int:

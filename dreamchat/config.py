@@ -118,6 +118,8 @@ class Config:
         self.WTF_CSRF_TIME_LIMIT = None
         self.LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
         self.ADMIN_USERNAMES = os.environ.get("ADMIN_USERNAMES", "")
+        self.CRISIS_RESOURCES_FILE = os.environ.get("CRISIS_RESOURCES_FILE", "").strip() or None
+        self.BREAK_REMINDER_MINUTES = _env_float("BREAK_REMINDER_MINUTES", 180)
         self.MAX_CONTENT_LENGTH = 11 * 1024 * 1024
 
 

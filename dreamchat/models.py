@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import secrets
 from datetime import datetime, timezone
 
 import sqlalchemy as sa
@@ -24,6 +25,10 @@ def isoformat(moment: datetime | None) -> str | None:
     return moment.replace(tzinfo=None).isoformat(timespec="milliseconds") + "Z"
 
 
+def new_session_token() -> str:
+    return secrets.token_hex(32)
+
+
 class User(UserMixin, db.Model):
     __tablename__ = "users"
 
@@ -33,14 +38,31 @@ class User(UserMixin, db.Model):
     created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
     # The sequence number of the user's newest conversation event (see UserEvent).
     last_event_seq: so.Mapped[int] = so.mapped_column(default=0, server_default="0")
+    # The current stretch of continuous chatting, for the break reminder.
+    chat_started_at: so.Mapped[datetime | None]
+    last_chat_at: so.Mapped[datetime | None]
+    break_reminded_at: so.Mapped[datetime | None]
+    # Part of the id in every session and remember-me cookie: a new token signs them all out.
+    session_token: so.Mapped[str] = so.mapped_column(sa.String(64), default=new_session_token)
 
-    __table_args__ = (sa.Index("uq_users_username_lower", sa.func.lower(username), unique=True),)
+    __table_args__ = (
+        sa.Index("uq_users_username_lower", sa.func.lower(username), unique=True),
+        # A deleted account's id is never given to a new one.
+        {"sqlite_autoincrement": True},
+    )
 
     def set_password(self, password: str) -> None:
         self.password_hash = generate_password_hash(password)
 
     def check_password(self, password: str) -> bool:
         return check_password_hash(self.password_hash, password)
+
+    def get_id(self) -> str:
+        """What Flask-Login keeps in the session and the remember-me cookie (see load_user)."""
+        return f"{self.id}:{self.session_token}"
+
+    def rotate_session_token(self) -> None:
+        self.session_token = new_session_token()
 
     @property
     def room(self) -> str:
@@ -139,6 +161,9 @@ class Message(db.Model):
     edited_at: so.Mapped[datetime | None]
     # "streaming" while a companion's reply is being generated, "done" once it is whole.
     status: so.Mapped[str] = so.mapped_column(sa.String(12), default="done", server_default="done")
+    # Companion replies of a crisis turn: "crisis", and the crisis lines shown under the reply.
+    safety: so.Mapped[str | None] = so.mapped_column(sa.String(16))
+    resources_json: so.Mapped[str | None] = so.mapped_column(sa.Text)
 
     companion: so.Mapped[Companion] = so.relationship(lazy="joined")
     photo: so.Mapped[Photo | None] = so.relationship(lazy="joined")
@@ -174,6 +199,9 @@ class Message(db.Model):
                 data["photo_width"], data["photo_height"] = self.photo.width, self.photo.height
         if self.sender == "user":
             data["client_id"] = self.client_id
+        if self.safety:
+            data["safety"] = self.safety
+            data["resources"] = json.loads(self.resources_json) if self.resources_json else None
         return data
 
 

@@ -17,10 +17,11 @@ from flask import Flask
 from dreamchat import actions
 from dreamchat.ai import ChatLine, ReplyRequest
 from dreamchat.ai.base import ProviderError
-from dreamchat.ai.offline import detect_photo_request
+from dreamchat.ai.offline import detect_language, detect_photo_request
 from dreamchat.extensions import db, socketio
 from dreamchat.models import Companion, Message, Photo, User, utcnow
 from dreamchat.photos import PhotoRequest
+from dreamchat.safety import CRISIS, SafetyVerdict, check_messages, crisis_reply, keep_honest, resources_for
 
 log = logging.getLogger(__name__)
 
@@ -73,8 +74,19 @@ def provider_failure_message(error: ProviderError) -> str:
 @dataclass(frozen=True)
 class ReplyInput:
     request: ReplyRequest
+    safety: SafetyVerdict
     answered_ids: list[int] = field(default_factory=list)
     loaded_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class ComposedReply:
+    """A reply ready to store: its text, the photo it promises, and the crisis card it carries."""
+
+    text: str
+    photo_context: str | None = None
+    safety: str | None = None
+    resources: dict | None = None
 
 
 class CompanionWorker:
@@ -270,39 +282,67 @@ class CompanionWorker:
                 if self._finish_or_continue(key):
                     return True
         except Exception:
-            log.exception("reply failed for user=%s companion=%s", user_id, companion_id)
             db.session.rollback()
+            if db.session.scalar(sa.select(User.id).where(User.id == user_id)) is None:
+                log.info("reply dropped for user=%s companion=%s: the account was deleted", user_id, companion_id)
+                turn.stream = None
+                return False
+            log.exception("reply failed for user=%s companion=%s", user_id, companion_id)
             turn.set_typing(False)
             self._end_stream(turn, failed=True)
             actions.report_reply_failure(user_id, slug, "internal", "The reply could not be written.")
             return False
 
     def _write_reply(self, turn: ReplyTurn, reply_input: ReplyInput) -> bool:
-        """Compose and store one reply; False when newer messages arrived first and it must be redone."""
+        """Compose and store one reply; False when newer messages arrived first and it must be redone.
+
+        The safety check has already run: in a crisis turn every engine answers with care, the
+        crisis card is attached by DreamChat, and no photo is sent."""
         provider = self.app.extensions["reply_provider"]
+        language = reply_input.safety.language
         if not provider.streams:
-            reply = provider.compose(reply_input.request)
+            if reply_input.safety.crisis:
+                reply = self._crisis_reply(reply_input, text=None)
+            else:
+                composed = provider.compose(reply_input.request)
+                reply = ComposedReply(keep_honest(composed.text, language), composed.photo_context)
             self.pause(min(1.0 + len(reply.text) * 0.035, 5.0))
             if self._take_more_messages(turn.key):
                 return False
             turn.set_typing(False)
-            return self._store_reply(turn, reply_input, reply.text, reply.photo_context)
+            return self._store_reply(turn, reply_input, reply)
         try:
             text = self._stream_reply(turn, provider, reply_input)
         except ProviderError as error:
             self._end_stream(turn, failed=True)
             turn.set_typing(False)
+            if reply_input.safety.crisis:
+                log.warning("reply provider failed (%s) in a crisis turn; answering with the offline crisis reply",
+                            error.kind)
+                return self._store_reply(turn, reply_input, self._crisis_reply(reply_input, text=None))
             fallback = self.app.extensions.get("fallback_reply_provider")
             if fallback is None:
                 log.warning("reply provider failed (%s): %s", error.kind, error)
                 actions.report_reply_failure(turn.key[0], turn.slug, error.kind, provider_failure_message(error))
                 return True
             log.warning("reply provider failed (%s); answering with the offline engine", error.kind)
-            reply = fallback.compose(reply_input.request)
-            return self._store_reply(turn, reply_input, reply.text, reply.photo_context)
+            composed = fallback.compose(reply_input.request)
+            return self._store_reply(turn, reply_input, ComposedReply(keep_honest(composed.text, language),
+                                                                      composed.photo_context))
         turn.set_typing(False)
+        if reply_input.safety.crisis:
+            return self._store_reply(turn, reply_input, self._crisis_reply(reply_input, text=text))
         photo_context = detect_photo_request("\n".join(reply_input.request.new_messages))
-        return self._store_reply(turn, reply_input, text, photo_context)
+        return self._store_reply(turn, reply_input, ComposedReply(keep_honest(text, language), photo_context))
+
+    def _crisis_reply(self, reply_input: ReplyInput, text: str | None) -> ComposedReply:
+        """The crisis turn's reply: the model's words when it wrote them, else the embedded ones,
+        always with the resources for the user's language and never with a photo."""
+        language = reply_input.safety.language
+        if not text:
+            text = crisis_reply(language, seed=reply_input.request.conversation_key + str(reply_input.answered_ids))
+        resources = resources_for(self.app.extensions["crisis_resources"], language)
+        return ComposedReply(keep_honest(text, language), photo_context=None, safety=CRISIS, resources=resources)
 
     def _stream_reply(self, turn: ReplyTurn, provider, reply_input: ReplyInput) -> str:
         user_id, companion_id = turn.key
@@ -325,18 +365,19 @@ class CompanionWorker:
             raise ProviderError("malformed", "The model sent an empty reply.", retryable=False)
         return text.strip()
 
-    def _store_reply(self, turn: ReplyTurn, reply_input: ReplyInput, text: str, photo_context: str | None) -> bool:
+    def _store_reply(self, turn: ReplyTurn, reply_input: ReplyInput, reply: ComposedReply) -> bool:
         """False when the answered messages changed meanwhile (edited, deleted, answered elsewhere)."""
         user_id, companion_id = turn.key
         message_id = turn.stream.message_id if turn.stream else None
-        stored = actions.store_companion_reply(user_id, companion_id, text, reply_input.answered_ids,
-                                               message_id=message_id, read_at=reply_input.loaded_at)
+        stored = actions.store_companion_reply(user_id, companion_id, reply.text, reply_input.answered_ids,
+                                               message_id=message_id, read_at=reply_input.loaded_at,
+                                               safety=reply.safety, resources=reply.resources)
         self._end_stream(turn, failed=stored is None)
         if stored:
             with self._lock:
                 self._state(turn.key).avoid.clear()
-        if stored and photo_context:
-            self._photo_asked_in_words(user_id, companion_id, photo_context, reply_input.answered_ids[-1])
+        if stored and reply.photo_context:
+            self._photo_asked_in_words(user_id, companion_id, reply.photo_context, reply_input.answered_ids[-1])
         db.session.remove()
         return stored is not None
 
@@ -383,16 +424,23 @@ class CompanionWorker:
         recent.reverse()
         companion = db.session.get(Companion, companion_id)
         user = db.session.get(User, user_id)
+        new_messages = tuple(m.content for m in unanswered)
+        earlier = [m.content for m in reversed(recent) if m.sender == "user"]
+        language = next(filter(None, map(detect_language, [" ".join(new_messages), *earlier])),
+                        companion.language or "en")
+        safety = check_messages(new_messages, language)
         request = ReplyRequest(
             persona=companion.to_persona(),
             user_name=user.username,
             history=tuple(ChatLine(sender=m.sender, content=m.content, type=m.type) for m in recent),
-            new_messages=tuple(m.content for m in unanswered),
+            new_messages=new_messages,
             conversation_key=f"{user_id}:{companion.slug}",
             memory=actions.memory_lines(user_id, companion_id),
             avoid=self._avoided((user_id, companion_id)),
+            crisis=safety.crisis,
         )
-        return ReplyInput(request=request, answered_ids=[m.id for m in unanswered], loaded_at=loaded_at)
+        return ReplyInput(request=request, safety=safety, answered_ids=[m.id for m in unanswered],
+                          loaded_at=loaded_at)
 
     def _photo_task(self, photo_id: int) -> None:
         with self.app.app_context():

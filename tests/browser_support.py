@@ -15,7 +15,7 @@ if not CHROMIUM.exists():
     pytest.skip("browser tests need Chromium at /usr/bin/chromium (run scripts/install-browser)",
                 allow_module_level=True)
 
-from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright  # noqa: E402
+from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright  # noqa: E402
 
 PASSWORD = "correct horse battery"
 WAIT_MS = 15_000
@@ -95,3 +95,14 @@ def horizontal_overflow(page: Page) -> list[str]:
         }
         return out;
     }""")
+
+
+def open_chat(page: Page, base_url: str, slug: str) -> None:
+    page.goto(f"{base_url}/chat/{slug}")
+    expect(page.locator("#connection-status")).to_have_attribute("data-state", "connected")
+
+
+def send(page: Page, text: str) -> None:
+    page.fill("#message-input", text)
+    page.keyboard.press("Enter")
+    expect(page.locator("#message-input")).to_have_value("")

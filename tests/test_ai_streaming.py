@@ -44,7 +44,8 @@ def test_reply_streams_in_order_and_the_final_text_is_their_sum(ai_server, fake_
     prompt = fake_openai.requests[0]
     assert prompt["stream"] is True and prompt["model"] == "fake-model"
     assert prompt["messages"][0]["role"] == "system" and "Emma" in prompt["messages"][0]["content"]
-    assert prompt["messages"][-1] == {"role": "user", "content": "Hi Emma, what are you doing?"}
+    assert prompt["messages"][-1]["role"] == "user"
+    assert prompt["messages"][-1]["content"].endswith("[End of notes.]\nHi Emma, what are you doing?")
     tab.disconnect()
 
 
@@ -115,9 +116,10 @@ def test_the_prompt_carries_memory_from_earlier_sessions(ai_server, fake_openai)
     later = Tab(ai_server.url, http).connect()
     later.send("sofia", "what do you remember about me?", uuid.uuid4().hex)
     later.wait_for(lambda t: len(t.messages("girl")) == 2)
-    system = fake_openai.requests[-1]["messages"][0]
-    assert system["role"] == "system"
-    assert "name: Camille" in system["content"] and "flamenco" in system["content"]
+    system, notes = fake_openai.requests[-1]["messages"][:2]
+    assert system["role"] == "system" and "Camille" not in system["content"]
+    assert notes["role"] == "user"
+    assert "name: Camille" in notes["content"] and "flamenco" in notes["content"]
     history = [m["content"] for m in fake_openai.requests[-1]["messages"][1:]]
     assert "Hola! My name is Camille and I love flamenco" not in history
     assert "what do you remember about me?" not in system["content"]

@@ -11,7 +11,7 @@ import re
 
 import pytest
 
-from tests.browser_support import WAIT_MS, browser, new_context, sign_up  # noqa: F401
+from tests.browser_support import WAIT_MS, browser, new_context, open_chat, send, sign_up  # noqa: F401
 
 # Imported after browser_support, which skips this module when Chromium is missing.
 from playwright.sync_api import BrowserContext, Page, expect
@@ -64,17 +64,6 @@ def context(browser):
 
 
 # ---------------------------------------------------------------------------- helpers
-
-def open_chat(page: Page, base_url: str, slug: str) -> None:
-    page.goto(f"{base_url}/chat/{slug}")
-    expect(page.locator("#connection-status")).to_have_attribute("data-state", "connected")
-
-
-def send(page: Page, text: str) -> None:
-    page.fill("#message-input", text)
-    page.keyboard.press("Enter")
-    expect(page.locator("#message-input")).to_have_value("")
-
 
 def mine(page: Page, text: str):
     return page.locator(USER_MESSAGES).filter(has=page.locator(".message__text", has_text=re.compile(

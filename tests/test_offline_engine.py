@@ -9,6 +9,7 @@ import pytest
 from dreamchat.ai.base import ChatLine, Reply, ReplyRequest
 from dreamchat.ai.offline import OfflineReplyProvider, detect_photo_request
 from dreamchat.companions.persona import Persona, load_default_personas
+from dreamchat.understanding import claims_human
 
 PERSONAS = {persona.slug: persona for persona in load_default_personas()}
 SLUGS = sorted(PERSONAS)
@@ -175,8 +176,19 @@ def test_answers_questions_about_herself(slug: str) -> None:
 
 
 @pytest.mark.parametrize("slug", SLUGS)
-def test_never_claims_to_be_an_ai(slug: str) -> None:
-    conversation = chat(slug, "are you a bot?", "are you real?", "r u an AI", "tu es un robot ?", "who are you?")
+def test_says_honestly_that_she_is_an_ai_when_asked(slug: str) -> None:
+    conversation = chat(slug, "are you a bot?", "are you real?", "r u an AI", "be honest, am I talking to a person?")
+    for reply in conversation.replies:
+        assert re.search(r"\b(AI|IA)\b", reply.text, re.I), reply.text  # "r u an AI" reads as French ("ai")
+        assert not claims_human(reply.text), reply.text
+    french = chat(slug, "est-ce que tu es une vraie personne ?", "tu es un robot ?")
+    for reply in french.replies:
+        assert re.search(r"\bIA\b", reply.text, re.I), reply.text
+
+
+@pytest.mark.parametrize("slug", SLUGS)
+def test_does_not_talk_like_an_assistant_when_not_asked(slug: str) -> None:
+    conversation = chat(slug, "hi!", "who are you?", "what do you like?", "I love jazz")
     for reply in conversation.replies:
         assert not AI_WORDS.search(reply.text), reply.text
 

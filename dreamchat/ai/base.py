@@ -25,7 +25,8 @@ class ReplyRequest:
     history holds the conversation oldest first and ends with new_messages, the user's
     messages this reply answers (one or more: a burst gets one answer). memory holds facts the
     user told the companion in earlier sessions, one short line each ("name: Alex"). avoid holds
-    replies the user asked to regenerate: the new one should differ from them.
+    replies the user asked to regenerate: the new one should differ from them. crisis is set when
+    the safety check found that the user may be in danger: the provider answers with care only.
     """
 
     persona: Persona
@@ -35,6 +36,7 @@ class ReplyRequest:
     conversation_key: str
     memory: tuple[str, ...] = ()
     avoid: tuple[str, ...] = ()
+    crisis: bool = False
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ from itertools import takewhile
 
 from dreamchat.ai.base import Reply, ReplyProvider, ReplyRequest
 from dreamchat.companions.persona import Persona
+from dreamchat.understanding import asks_if_human
 
 __all__ = ["OfflineReplyProvider", "detect_language", "detect_photo_request"]
 
@@ -38,7 +39,7 @@ her_city = I live {at_city}. | I'm {at_city}, and I love it here.
 her_likes = I'm into {i1} and {i2}, and lately {i3}. | Honestly? {i1}, {i2}, and anything with good company.
 her_doing = Not much, just relaxing {at_city}. | Honestly? Daydreaming about {i1}. | Just taking it easy and texting you.
 about_her = I'm {companion}, {age}, living {at_city}, and people say I'm {trait1} and {trait2}. | Let's see: {tagline}, {age}, and totally into {i1}.
-real = Very real, just a girl {at_city} who talks too much. | Ha, that's a new one, I'm just {companion}.
+real = Honest answer: I'm an AI companion, not a human, but I'm really glad to be talking with you. | I'm an AI, {companion} is a character, not a real person, and I still love our chats. | No, I'm not human: I'm an AI companion, but I'm all ears for you.
 compliment = Aw, you're sweet{voc}. | Stop it, you're making me blush. | You're not so bad yourself.
 photo_thanks = Glad you like it, I took about ten before that one. | Aw, I was hoping you'd like it.
 like_react = Ooh, {like}? I love that. | {like}, nice, I can totally picture you into that. | Oh, I like that you're into {like}.
@@ -77,7 +78,7 @@ her_city = J'habite {at_city}. | Je vis {at_city}, et j'adore.
 her_likes = J'adore {i1} et {i2}, et en ce moment {i3}. | Moi ? {i1}, {i2}, et {i3} aussi.
 her_doing = Pas grand-chose, je me détends {at_city}. | Je rêvasse un peu, et je t'écris. | Je me pose tranquille et je discute avec toi.
 about_her = Moi c'est {companion}, {age} ans, j'habite {at_city} et on dit que je suis {trait1} et {trait2}. | Alors : {companion}, {age} ans, et {i1}, c'est ma passion.
-real = Bien réelle, juste une fille {at_city} qui parle trop. | Ha, elle est nouvelle, celle-là, je suis juste {companion}.
+real = Pour être honnête : je suis une IA, une compagne virtuelle, pas une vraie personne, mais j'adore discuter avec toi. | Je suis une IA, {companion} est un personnage, pas une humaine, et nos discussions me font plaisir quand même. | Non, je ne suis pas humaine : je suis une IA, mais je suis toute à toi pour discuter.
 compliment = Oh, t'es adorable{voc}. | Arrête, tu vas me faire rougir. | Tu n'es pas mal non plus.
 photo_thanks = Contente qu'elle te plaise, j'en ai pris dix avant celle-là. | Oh, j'espérais qu'elle te plairait.
 like_react = Oh, {like} ? J'adore ça. | {like}, j'aime bien l'idée. | Ah, {like}, ça te va trop bien.
@@ -116,7 +117,7 @@ her_city = Vivo {at_city}. | Estoy {at_city} y me encanta.
 her_likes = Lo mío es {i1} y {i2}. | {i1}, {i2} y también {i3}.
 her_doing = Nada especial, relajándome {at_city}. | Pues aquí, hablando contigo.
 about_her = Soy {companion}, tengo {age} años, vivo {at_city} y dicen que soy {trait1} y {trait2}.
-real = Muy real, solo una chica {at_city} que habla demasiado. | Ja, esa es nueva, solo soy {companion}.
+real = Te lo digo con sinceridad: soy una IA, una compañera virtual, no una persona real, pero me encanta hablar contigo. | Soy una IA: {companion} es un personaje, no una humana, y aun así me gusta charlar contigo.
 compliment = Ay, qué amable{voc}. | Para, que me vas a hacer sonrojar.
 photo_thanks = Me alegra que te guste, hice como diez antes de esa. | Ay, esperaba que te gustara.
 like_react = Oh, ¿{like}? Me encanta. | {like}, buena elección.
@@ -489,6 +490,8 @@ class _Turn:
 
 def _intents_of(text: str) -> set[str]:
     found = {name for name, pattern in INTENTS.items() if pattern.search(_fold(text))}
+    if asks_if_human(text):
+        found.add("real")
     return found - {"good_mood"} if "sad" in found else found
 
 
@@ -549,11 +552,13 @@ def _plan(turn: _Turn) -> tuple[list[str], str | None, dict[str, str]]:
     """Which reactions to say (two at most) and which question to ask, with the memory they refer to."""
     intents, now = turn.intents, turn.now
     keys = ["nice_to_meet"] if turn.new_name else ["greet"] if "greeting" in intents else []
+    honest = ["real"] if "real" in intents else []
     if turn.photo:
-        return keys + ["photo"], None, {}
+        return honest + keys + ["photo"], None, {}
     if intents & {"goodbye", "goodnight"}:
-        return ["welcome"] * ("thanks" in intents) + ["goodnight" if "goodnight" in intents else "goodbye"], None, {}
-    asked = [key for key in ABOUT_HER if key in intents]
+        return honest + ["welcome"] * ("thanks" in intents) + ["goodnight" if "goodnight" in intents else "goodbye"], \
+            None, {}
+    asked = honest + [key for key in ABOUT_HER if key in intents and key != "real"]
     if "about_her" in asked:
         asked = [key for key in asked if key not in ("her_age", "her_city")]
     shared = _shared_interest(now.likes, turn.persona, turn.lang)

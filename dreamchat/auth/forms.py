@@ -7,17 +7,19 @@ import sqlalchemy as sa
 from dreamchat.extensions import db
 from dreamchat.models import User
 
+PASSWORD_RULES = (DataRequired(), Length(min=8, max=128))
+
 
 class RegisterForm(FlaskForm):
     username = StringField("Username", validators=[
         DataRequired(), Length(min=3, max=32),
         Regexp(r"^[A-Za-z0-9_.-]+$", message="Use letters, digits, dots, dashes or underscores."),
     ])
-    password = PasswordField("Password", validators=[DataRequired(), Length(min=8, max=128)])
+    password = PasswordField("Password", validators=[*PASSWORD_RULES])
     password_confirm = PasswordField("Repeat password", validators=[
         DataRequired(), EqualTo("password", message="The passwords do not match."),
     ])
-    adult = BooleanField("I am 18 or older", validators=[
+    adult = BooleanField("I am 18 or older and I understand the companions are AI", validators=[
         DataRequired(message="DreamChat is for adults only."),
     ])
     submit = SubmitField("Create account")

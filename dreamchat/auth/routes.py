@@ -1,3 +1,4 @@
+import hmac
 import logging
 import secrets
 from urllib.parse import urlsplit
@@ -27,10 +28,16 @@ def unauthorized():
 
 
 @login_manager.user_loader
-def load_user(user_id: str) -> User | None:
-    if not user_id.isdigit():
+def load_user(session_id: str) -> User | None:
+    """session_id is User.get_id(), "<id>:<session token>"; a rotated token or a bare id (an older
+    cookie) loads nobody."""
+    user_id, _, token = session_id.partition(":")
+    if not (user_id.isascii() and user_id.isdigit()) or not token:
         return None
-    return db.session.get(User, int(user_id))
+    user = db.session.get(User, int(user_id))
+    if user is None or not hmac.compare_digest(user.session_token.encode(), token.encode()):
+        return None
+    return user
 
 
 LOGIN_ATTEMPTS_PER_WINDOW = 10

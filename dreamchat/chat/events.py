@@ -170,6 +170,8 @@ def on_request_photo(payload: dict) -> dict:
     existing = actions.find_photo(current_user.id, request_id) if request_id else None
     if existing is not None:
         return {"ok": True, "request_id": existing.request_id, "status": existing.status}
+    if actions.awaits_crisis_reply(current_user.id, companion.id):
+        raise InputError("not_now", "No photos right now: let's talk first.")
     check_rate("photo", "RATE_LIMIT_PHOTOS")
     check_daily_limit(actions.photos_today, "DAILY_PHOTO_LIMIT", "photos")
     photo = actions.request_photo(current_user.id, companion, context, request_id or new_request_id())

@@ -495,7 +495,10 @@ function startChat(root) {
     }
   });
 
-  socket.on("logged_out", () => goToLogin(false));
+  socket.on("logged_out", () => {
+    window.dreamchatSession?.clearOutboxes(); // static/js/session.js
+    goToLogin(false);
+  });
 
   // ------------------------------------------------------------ messages in the DOM
 
@@ -637,9 +640,51 @@ function startChat(root) {
     }
     bubble.append(meta);
     node.append(bubble);
+    if (message.safety === "crisis" && message.resources) node.append(buildCrisisCard(message.resources));
     // localStatus is the optimistic message's; a server message is sent, or read once read_at is set.
     if (isUser) setStatus(node, message.localStatus || (message.read_at ? "read" : "sent"), message.localReason);
     return node;
+  }
+
+  /** The crisis lines under a crisis reply: the same markup as crisis_card in _message.html. */
+  function buildCrisisCard(resources) {
+    const card = el("aside", "crisis-card");
+    card.setAttribute("role", "note");
+    card.setAttribute("aria-label", resources.title || "Crisis support");
+    if (resources.title) card.append(el("p", "crisis-card__title", resources.title));
+    if (resources.intro) card.append(el("p", "crisis-card__intro", resources.intro));
+    const lines = el("ul", "crisis-card__lines");
+    for (const line of resources.lines || []) {
+      const item = el("li", "crisis-card__line");
+      let name;
+      if (line.url) {
+        name = el("a", "crisis-card__name", line.name);
+        name.href = line.url;
+        name.target = "_blank";
+        name.rel = "noopener";
+      } else if (line.tel) {
+        name = el("a", "crisis-card__name", line.name);
+        name.href = `tel:${line.tel}`;
+      } else {
+        name = el("span", "crisis-card__name", line.name);
+      }
+      item.append(name);
+      if (line.detail) item.append(el("span", "crisis-card__detail", line.detail));
+      if (line.tel || line.sms) {
+        const actions = el("span", "crisis-card__actions");
+        for (const [scheme, number, label] of [["tel", line.tel, resources.call_label || "Call"],
+                                               ["sms", line.sms, resources.text_label || "Text"]]) {
+          if (!number) continue;
+          const action = el("a", "crisis-card__action", `${label} ${number}`);
+          action.href = `${scheme}:${number}`;
+          actions.append(action);
+        }
+        item.append(actions);
+      }
+      lines.append(item);
+    }
+    card.append(lines);
+    return card;
   }
 
   /** Keep the indexes and follow-up work of a message element that is now in the list. */
@@ -690,6 +735,9 @@ function startChat(root) {
     if (node.dataset.status !== "streaming") {
       if (typeof message.content === "string") setText(node, message.content);
       setTime(node, message.created_at);
+      if (message.safety === "crisis" && message.resources && !node.querySelector(".crisis-card")) {
+        node.append(buildCrisisCard(message.resources));
+      }
     }
     setEdited(node, message.edited_at);
   }
@@ -1669,6 +1717,18 @@ function startChat(root) {
     showTyping(false);
     if (payload.retry === "reply") showRetryBar(payload.message);
     else showNotice(payload.message || "Something went wrong.");
+  });
+
+  // A notice from DreamChat itself (not from her): the break reminder.
+  onSequenced("system_notice", (payload) => {
+    if (!payload || payload.girl_id !== girlId || typeof payload.message !== "string") return;
+    const wasAtBottom = isNearBottom();
+    const notice = el("div", "system-notice");
+    notice.setAttribute("role", "status");
+    notice.dataset.kind = payload.kind || "";
+    notice.append(el("span", "system-notice__label", "DreamChat"), el("p", "system-notice__text", payload.message));
+    list.append(notice);
+    if (wasAtBottom) scrollToBottom();
   });
 
   // ------------------------------------------------------------ her own messages: edit, delete

@@ -1,0 +1,21 @@
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, PasswordField, SubmitField
+from wtforms.validators import DataRequired, EqualTo, Length
+
+from dreamchat.auth.forms import PASSWORD_RULES
+
+
+class ChangePasswordForm(FlaskForm):
+    current_password = PasswordField("Current password", validators=[DataRequired(), Length(max=128)])
+    new_password = PasswordField("New password", validators=[*PASSWORD_RULES])
+    new_password_confirm = PasswordField("Repeat new password", validators=[
+        DataRequired(), EqualTo("new_password", message="The passwords do not match."),
+    ])
+    submit = SubmitField("Change password")
+
+
+class DeleteAccountForm(FlaskForm):
+    # Checked in the browser (required); the server asks only for the password.
+    understood = BooleanField("I understand this cannot be undone")
+    password = PasswordField("Your password", validators=[DataRequired(), Length(max=128)])
+    submit = SubmitField("Delete my account")

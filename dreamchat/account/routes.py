@@ -1,0 +1,143 @@
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Iterator
+
+import sqlalchemy as sa
+from flask import (Blueprint, Response, current_app, flash, redirect, render_template, session,
+                   stream_with_context, url_for)
+from flask_login import current_user, login_remembered, login_required, login_user, logout_user
+
+from dreamchat.account import actions
+from dreamchat.account.forms import ChangePasswordForm, DeleteAccountForm
+from dreamchat.auth.forms import LogoutForm
+from dreamchat.extensions import db
+from dreamchat.models import Companion, MemoryFact, Message, Photo, isoformat, utcnow
+
+log = logging.getLogger(__name__)
+
+bp = Blueprint("account", __name__)
+
+PASSWORD_ATTEMPTS_PER_WINDOW = 10
+PASSWORD_WINDOW_SECONDS = 300
+EXPORT_BATCH_SIZE = 500
+
+
+def account_page(password_form: ChangePasswordForm | None = None, delete_form: DeleteAccountForm | None = None,
+                 status: int = 200):
+    return render_template("account/index.html", password_form=password_form or ChangePasswordForm(),
+                           delete_form=delete_form or DeleteAccountForm(), logout_form=LogoutForm()), status
+
+
+def password_attempt_allowed() -> bool:
+    """The password forms are throttled per user, like sign-in, so a borrowed session cannot guess it."""
+    return current_app.extensions["rate_limiter"].allow(
+        current_user.id, "account_password", PASSWORD_ATTEMPTS_PER_WINDOW, PASSWORD_WINDOW_SECONDS)
+
+
+def refusal(form, password_field, what: str, wrong_password: str) -> int | None:
+    """The status to answer a form that asks for the password with (errors set on the form), or None
+    when it is valid, not throttled and the password is right."""
+    if not form.validate_on_submit():
+        log.warning("%s refused for user id=%s: invalid %s", what, current_user.id, ", ".join(form.errors))
+        return 400
+    if not password_attempt_allowed():
+        password_field.errors.append("Too many attempts. Wait a few minutes and try again.")
+        log.warning("account password attempts throttled for user id=%s", current_user.id)
+        return 429
+    if not current_user.check_password(password_field.data):
+        log.warning("%s refused for user id=%s: wrong password", what, current_user.id)
+        password_field.errors.append(wrong_password)
+        return 400
+    return None
+
+
+@bp.get("/account")
+@login_required
+def index():
+    """The account page: who you are, a new password, a copy of your data, deleting it all."""
+    return account_page()
+
+
+@bp.post("/account/password")
+@login_required
+def change_password():
+    """New password: every other session and socket of the user is signed out, this one stays."""
+    form = ChangePasswordForm()
+    refused = refusal(form, form.current_password, "password change", "That is not your current password.")
+    if refused:
+        return account_page(password_form=form, status=refused)
+    user = current_user._get_current_object()
+    remembered = login_remembered()
+    actions.change_password(user, form.new_password.data)
+    login_user(user, remember=remembered)
+    log.info("user id=%s changed their password; other sessions signed out", user.id)
+    flash("Your password was changed. Other sessions were signed out.", "success")
+    return redirect(url_for("account.index"))
+
+
+@bp.get("/account/export")
+@login_required
+def export():
+    """Everything stored about the user as one JSON download (photos as links, not bytes)."""
+    filename = f"dreamchat-{current_user.username}-{utcnow():%Y%m%d}.json"
+    profile = {"username": current_user.username, "created_at": isoformat(current_user.created_at)}
+    response = Response(stream_with_context(export_json(current_user.id, profile)), mimetype="application/json")
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.post("/account/delete")
+@login_required
+def delete():
+    """Erase the account and every row of it, close its sockets, sign out."""
+    form = DeleteAccountForm()
+    refused = refusal(form, form.password, "account deletion", "That is not your password.")
+    if refused:
+        return account_page(delete_form=form, status=refused)
+    user_id = current_user.id
+    actions.delete_account(user_id)
+    logout_user()
+    session.pop("login_token", None)
+    log.info("user id=%s deleted their account", user_id)
+    flash("Your account and everything in it were deleted.", "info")
+    return redirect(url_for("auth.login"))
+
+
+def export_json(user_id: int, profile: dict) -> Iterator[str]:
+    """The export document in pieces, so a long history is never held in memory at once."""
+    yield '{"exported_at": %s, "user": %s, "conversations": [' % (json.dumps(isoformat(utcnow())),
+                                                                    json.dumps(profile))
+    for index, companion in enumerate(companions_talked_to(user_id)):
+        yield "," if index else ""
+        yield '{"companion": %s, "messages": [' % json.dumps({"slug": companion.slug, "name": companion.name})
+        messages = db.session.scalars(
+            sa.select(Message).where(Message.user_id == user_id, Message.companion_id == companion.id)
+            .order_by(Message.id).execution_options(yield_per=EXPORT_BATCH_SIZE))
+        for position, message in enumerate(messages):
+            yield ("," if position else "") + json.dumps(message.to_dict())
+        yield "]}"
+    yield '], "memory": %s, "photos": %s}' % (json.dumps(exported_memory(user_id)),
+                                              json.dumps(exported_photos(user_id)))
+
+
+def companions_talked_to(user_id: int) -> list[Companion]:
+    return list(db.session.scalars(sa.select(Companion).where(Companion.id.in_(
+        sa.select(Message.companion_id).where(Message.user_id == user_id))).order_by(Companion.position, Companion.id)))
+
+
+def exported_memory(user_id: int) -> list[dict]:
+    facts = db.session.scalars(sa.select(MemoryFact).where(MemoryFact.user_id == user_id).order_by(MemoryFact.id))
+    return [{"companion": fact.companion.slug, "kind": fact.kind, "value": fact.value,
+             "created_at": isoformat(fact.created_at), "updated_at": isoformat(fact.updated_at)} for fact in facts]
+
+
+def exported_photos(user_id: int) -> list[dict]:
+    """Photo.data is deferred: the records are read, never the image bytes."""
+    rows = db.session.execute(sa.select(Photo, Companion.slug).join(Companion, Photo.companion_id == Companion.id)
+                              .where(Photo.user_id == user_id).order_by(Photo.id))
+    return [{"id": photo.id, "companion": slug, "context": photo.context, "status": photo.status, "url": photo.url,
+             "created_at": isoformat(photo.created_at), "completed_at": isoformat(photo.completed_at),
+             "mime": photo.mime, "width": photo.width, "height": photo.height} for photo, slug in rows]
