@@ -1,11 +1,12 @@
 # The two commands of the README: `make run` serves DreamChat, `make test` runs every test.
+# `make test-fast` runs the tests that start no server process and no browser (markers in pytest.ini).
 # Both set themselves up on a fresh machine (a virtualenv in .venv, the database, a browser for tests).
 PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 export FLASK_APP := app.py
 
-.PHONY: run test dev browser clean
+.PHONY: run test test-fast test-js dev browser clean
 
 $(VENV)/.runtime: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -28,8 +29,16 @@ dev: $(VENV)/.runtime
 browser:
 	scripts/install-browser
 
-test: $(VENV)/.dev browser
+test: $(VENV)/.dev browser test-js
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# No server process, no browser: the quick loop while working (well under a minute).
+test-fast: $(VENV)/.dev test-js
+	$(PY) -m pytest -m "not live and not browser" $(PYTEST_ARGS)
+
+# The chat page's DOM-free modules under node's own test runner.
+test-js:
+	node --test tests/js/*.test.mjs
 
 clean:
 	rm -rf $(VENV) .pytest_cache test-artifacts

@@ -23,13 +23,14 @@ app = create_app()
 
 
 def serve() -> None:
+    from dreamchat import tasks
     from dreamchat.serving import install_graceful_shutdown, listen_options, prepare_server
 
     host, port = listen_options()
     prepare_server(socketio.async_mode)
-    worker = app.extensions["companion_worker"]
-    install_graceful_shutdown(worker, app.config["SHUTDOWN_GRACE_SECONDS"])
-    socketio.start_background_task(worker.resume_unfinished)
+    scheduler = app.extensions[tasks.EXTENSION]
+    install_graceful_shutdown(scheduler, app.config["SHUTDOWN_GRACE_SECONDS"])
+    socketio.start_background_task(scheduler.resume_unfinished)
     app.logger.info("DreamChat on http://%s:%s (%s)", host, port, socketio.async_mode)
     socketio.run(app, host=host, port=port, debug=False, use_reloader=False, log_output=False,
                  **({"max_size": 10_000} if socketio.async_mode == "eventlet" else {}))

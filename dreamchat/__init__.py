@@ -61,11 +61,10 @@ def create_app(config: Config | None = None) -> Flask:
         engineio_logger=False,
     )
 
+    from dreamchat import quotas, tasks
+    from dreamchat.actions import events  # noqa: F401 - registers the listener that emits events after commit
     from dreamchat.ai import create_fallback_provider, create_reply_provider
     from dreamchat.photos import create_photo_provider
-    from dreamchat.ratelimit import RateLimiter
-    from dreamchat.worker import CompanionWorker
-
     from dreamchat.safety import load_resources
     from dreamchat.understanding.crisis_model import default_model
 
@@ -78,8 +77,8 @@ def create_app(config: Config | None = None) -> Flask:
     app.extensions["reply_provider"] = create_reply_provider(app.config)
     app.extensions["fallback_reply_provider"] = create_fallback_provider(app.config)
     app.extensions["photo_provider"] = create_photo_provider(app.config)
-    app.extensions["companion_worker"] = CompanionWorker(app)
-    app.extensions["rate_limiter"] = RateLimiter()
+    tasks.init_app(app)
+    quotas.init_app(app)
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(chat_bp)
@@ -91,6 +90,7 @@ def create_app(config: Config | None = None) -> Flask:
 
     register_error_handlers(app)
     register_security_headers(app)
+    register_template_context(app)
 
     @app.get("/healthz")
     def healthz():
@@ -138,3 +138,14 @@ def register_security_headers(app: Flask) -> None:
         response.headers.setdefault("Referrer-Policy", "same-origin")
         response.headers.setdefault("X-Frame-Options", "DENY")
         return response
+
+
+def register_template_context(app: Flask) -> None:
+    from flask_login import current_user
+
+    from dreamchat.auth.forms import LogoutForm
+
+    @app.context_processor
+    def logout_form():
+        """Every page shows a signed-in user the sign-out button (base.html), which posts this form."""
+        return {"logout_form": LogoutForm()} if current_user.is_authenticated else {}

@@ -4,8 +4,10 @@ from __future__ import annotations
 import json
 import secrets
 from datetime import datetime, timezone
+from enum import StrEnum
 
 import sqlalchemy as sa
+from flask import current_app
 import sqlalchemy.orm as so
 from flask_login import UserMixin
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -23,6 +25,13 @@ def isoformat(moment: datetime | None) -> str | None:
     if moment is None:
         return None
     return moment.replace(tzinfo=None).isoformat(timespec="milliseconds") + "Z"
+
+
+class Sender(StrEnum):
+    """Who wrote a message. The stored and wire value of the companion is "girl", from the first design."""
+
+    USER = "user"
+    COMPANION = "girl"
 
 
 def new_session_token() -> str:
@@ -52,7 +61,7 @@ class User(UserMixin, db.Model):
     )
 
     def set_password(self, password: str) -> None:
-        self.password_hash = generate_password_hash(password)
+        self.password_hash = generate_password_hash(password, method=current_app.config["PASSWORD_HASH_METHOD"])
 
     def check_password(self, password: str) -> bool:
         return check_password_hash(self.password_hash, password)
@@ -64,12 +73,9 @@ class User(UserMixin, db.Model):
     def rotate_session_token(self) -> None:
         self.session_token = new_session_token()
 
-    @property
-    def room(self) -> str:
-        return user_room(self.id)
-
 
 def user_room(user_id: int) -> str:
+    """The Socket.IO room of every tab of the user, in every process."""
     return f"user:{user_id}"
 
 
@@ -92,6 +98,13 @@ class Companion(db.Model):
     colors_json: so.Mapped[str] = so.mapped_column(sa.Text, default="[]")
     position: so.Mapped[int] = so.mapped_column(default=0)
     avatar_png: so.Mapped[bytes | None] = so.mapped_column(sa.LargeBinary, deferred=True)
+
+    @classmethod
+    def by_slug(cls, companion_slug: object, *options) -> Companion | None:
+        """The companion with this slug, or None (also for anything that cannot be a slug)."""
+        if not isinstance(companion_slug, str) or not companion_slug or len(companion_slug) > 40:
+            return None
+        return db.session.scalar(sa.select(cls).where(cls.slug == companion_slug).options(*options))
 
     @property
     def interests(self) -> list[str]:
@@ -175,6 +188,12 @@ class Message(db.Model):
         {"sqlite_autoincrement": True},
     )
 
+    @classmethod
+    def awaiting_reply(cls, user_id: int, companion_id: int) -> sa.ColumnElement[bool]:
+        """Where-clause: the user's messages in one conversation that the companion has not answered yet."""
+        return sa.and_(cls.user_id == user_id, cls.companion_id == companion_id, cls.sender == Sender.USER,
+                       cls.answered_at.is_(None))
+
     @property
     def photo_url(self) -> str | None:
         return f"/photos/{self.photo_id}" if self.photo_id else None
@@ -197,7 +216,7 @@ class Message(db.Model):
             data["photo_url"] = self.photo_url
             if self.photo is not None and self.photo.width:
                 data["photo_width"], data["photo_height"] = self.photo.width, self.photo.height
-        if self.sender == "user":
+        if self.sender == Sender.USER:
             data["client_id"] = self.client_id
         if self.safety:
             data["safety"] = self.safety

@@ -57,7 +57,7 @@ def prepare_server(async_mode: str) -> None:
     eventlet.listen = listen_without_nagle
 
 
-def install_graceful_shutdown(worker, grace_seconds: float) -> None:
+def install_graceful_shutdown(scheduler, grace_seconds: float) -> None:
     """On SIGTERM (a platform restart): start no new work, let running replies and photos finish
     for up to grace_seconds, then exit. Unfinished work is resumed at the next start.
 
@@ -75,7 +75,7 @@ def install_graceful_shutdown(worker, grace_seconds: float) -> None:
         while not requested:
             socketio.sleep(0.5)
         log.info("SIGTERM: draining for up to %.0f s", grace_seconds)
-        finished = worker.drain(grace_seconds)
+        finished = scheduler.drain(grace_seconds)
         log.info("shutting down (%s)", "all work finished" if finished else "unfinished work will resume")
         logging.shutdown()
         os._exit(0)

@@ -1,7 +1,9 @@
 """Shared setup for the Playwright tests: Debian's Chromium driven against `python app.py`.
 
 Importing this module skips the importing test module when Chromium is missing, before Playwright
-is imported. Fixtures are imported by name into the test modules (`# noqa: F401`).
+is imported. tests/conftest.py registers it as a plugin (pytest_plugins) for its `browser` and `page`
+fixtures; without Chromium pytest reports it as a skipped plugin and the session goes on, while each
+browser test module, which imports its helpers from here, is skipped with the reason below.
 """
 from __future__ import annotations
 

@@ -1,4 +1,10 @@
-"""Fixtures: app, client, auth and socket clients in-process; live_server for the real eventlet server."""
+"""Fixtures: app, client, auth and socket clients in-process; live_server and start_server for the
+real eventlet server (`python app.py` subprocesses).
+
+Markers (pytest.ini): a test that uses live_server or start_server is marked `live`, one that uses the
+`browser` fixture `browser`, automatically at collection; `make test-fast` runs the rest. A test that
+starts a server some other way fails unless it is marked `live`.
+"""
 from __future__ import annotations
 
 import os
@@ -21,10 +27,44 @@ from dreamchat.extensions import db, socketio
 ROOT = Path(__file__).resolve().parent.parent
 PASSWORD = "correct horse battery"
 
+# Fixture modules: fake_openai, fake_image_server, and browser and page (browser_support skips itself,
+# and the browser test modules that import it, when Chromium is missing).
+pytest_plugins = ["tests.fake_openai", "tests.fake_sd", "tests.browser_support"]
+
+LIVE_FIXTURES = {"live_server", "start_server"}
+BROWSER_FIXTURES = {"browser"}
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(items) -> None:
+    """Mark tests by the fixtures they use, directly or through other fixtures, before `-m` selects."""
+    for item in items:
+        used = set(getattr(item, "fixturenames", ()))
+        if used & LIVE_FIXTURES:
+            item.add_marker(pytest.mark.live)
+        if used & BROWSER_FIXTURES:
+            item.add_marker(pytest.mark.browser)
+
+
+_current_test: pytest.Item | None = None
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item) -> None:
+    global _current_test
+    _current_test = item
+
+
+def require_live_marker() -> None:
+    """A server process started by a test not marked `live` would slow `make test-fast` unseen: refuse."""
+    if _current_test is not None and _current_test.get_closest_marker("live") is None:
+        raise RuntimeError(f"{_current_test.nodeid} starts `python app.py` but is not marked live: "
+                           "use the live_server or start_server fixture, or add @pytest.mark.live")
+
 
 @pytest.fixture(scope="session")
 def migrated_database(tmp_path_factory) -> Path:
-    """The Alembic migrations applied once to an SQLite file; each test gets a copy."""
+    """The Alembic migrations applied once to an SQLite file; each test app and live server gets a copy."""
     from flask_migrate import upgrade
 
     path = tmp_path_factory.mktemp("template") / "template.db"
@@ -168,10 +208,15 @@ class LiveServer:
                 self.process.wait(5)
 
     def restart(self, **env_overrides) -> "LiveServer":
-        """Start a new server process on the same database and port (after stop or kill)."""
+        """Start a new server process on the same instance dir, database and port (after stop or kill).
+
+        The process is replaced in place, so whoever stops this server stops the new one.
+        """
         self.stop()
         overrides = {key: value for key, value in self.env.items() if os.environ.get(key) != value}
-        return start_live_server(self.instance_dir, port=self.port, **{**overrides, **env_overrides})
+        fresh = start_live_server(self.instance_dir, port=self.port, **{**overrides, **env_overrides})
+        self.process, self.env = fresh.process, fresh.env
+        return self
 
     def kill(self) -> None:
         self.process.kill()
@@ -181,8 +226,16 @@ class LiveServer:
         return self.log_path.read_text(errors="replace") if self.log_path and self.log_path.exists() else ""
 
 
-def start_live_server(instance_dir: Path, port: int | None = None, **env_overrides) -> LiveServer:
-    """Migrate the instance's database and start `python app.py` (eventlet), on a free port by default."""
+def start_live_server(instance_dir: Path, port: int | None = None, template: Path | None = None,
+                      **env_overrides) -> LiveServer:
+    """Start `python app.py` (eventlet) on instance_dir, on a free port by default.
+
+    A new SQLite instance starts from a copy of `template` (the migrated_database fixture), or is
+    migrated with `flask db upgrade` without one; an existing database (a restart) is used as it is.
+    With DATABASE_URL (PostgreSQL) the server's database is migrated with `flask db upgrade`.
+    Tests use the live_server and start_server fixtures rather than this function.
+    """
+    require_live_marker()
     instance_dir.mkdir(parents=True, exist_ok=True)
     port = port or free_port()
     env = {**os.environ, "DREAMCHAT_INSTANCE_DIR": str(instance_dir), "FLASK_APP": "app.py",
@@ -190,8 +243,12 @@ def start_live_server(instance_dir: Path, port: int | None = None, **env_overrid
            "REPLY_DELAY_SCALE": "0.2", "LOG_LEVEL": "INFO", "PYTHONUNBUFFERED": "1"}
     env.pop("DATABASE_URL", None)
     env.update({key: str(value) for key, value in env_overrides.items()})
-    subprocess.run([sys.executable, "-m", "flask", "db", "upgrade"], cwd=ROOT, env=env, check=True,
-                   capture_output=True, timeout=60)
+    database = instance_dir / "dreamchat.db"
+    if env.get("DATABASE_URL") or (template is None and not database.exists()):
+        subprocess.run([sys.executable, "-m", "flask", "db", "upgrade"], cwd=ROOT, env=env, check=True,
+                       capture_output=True, timeout=60)
+    elif not database.exists():
+        shutil.copy(template, database)
     log_path = instance_dir / "server.log"
     with open(log_path, "ab") as log_file:
         process = subprocess.Popen([sys.executable, "app.py"], cwd=ROOT, env=env, stdout=log_file,
@@ -212,10 +269,31 @@ def start_live_server(instance_dir: Path, port: int | None = None, **env_overrid
 
 
 @pytest.fixture(scope="module")
-def live_server(tmp_path_factory):
-    server = start_live_server(tmp_path_factory.mktemp("live"))
+def live_server(request, tmp_path_factory, migrated_database):
+    """One server shared by the tests of a module; the module's LIVE_SERVER_ENV dict adds settings."""
+    settings = getattr(request.module, "LIVE_SERVER_ENV", {})
+    server = start_live_server(tmp_path_factory.mktemp("live"), template=migrated_database, **settings)
     yield server
     server.stop()
+
+
+@pytest.fixture
+def start_server(tmp_path, migrated_database):
+    """start_server(**settings) -> a LiveServer of its own for this test, stopped after it.
+
+    Each starts from a copy of the migrated database in a new instance dir under tmp_path.
+    """
+    started: list[LiveServer] = []
+
+    def start(**settings) -> LiveServer:
+        instance_dir = tmp_path / ("instance" if not started else f"instance-{len(started) + 1}")
+        server = start_live_server(instance_dir, template=migrated_database, **settings)
+        started.append(server)
+        return server
+
+    yield start
+    for server in started:
+        server.stop()
 
 
 def signed_in_session(server_url: str, username: str | None = None) -> requests.Session:

@@ -1,8 +1,8 @@
 """A real HTTP server on 127.0.0.1 that speaks the OpenAI chat completions API, scripted per test.
 
-    from tests.fake_openai import fake_openai, reply, rate_limited  # noqa: F401
+    from tests.fake_openai import reply, rate_limited
 
-    def test_something(fake_openai):
+    def test_something(fake_openai):  # the fixture, registered by tests/conftest.py's pytest_plugins
         fake_openai.script(rate_limited(), reply("Hi there", deltas=3))
         ... OpenAI(base_url=fake_openai.base_url) ...
         assert fake_openai.requests[0]["messages"][0]["role"] == "system"

@@ -1,7 +1,6 @@
 """A real HTTP server on 127.0.0.1 that plays a Stable Diffusion web UI (AUTOMATIC1111 API) and an
-OpenAI-compatible Images API, with scriptable failures. Use the `fake_image_server` fixture:
-
-    from tests.fake_sd import FakeImageServer, fake_image_server  # noqa: F401  (the fixture)
+OpenAI-compatible Images API, with scriptable failures. Use the `fake_image_server` fixture
+(registered by tests/conftest.py's pytest_plugins):
 
     def test_x(fake_image_server):
         fake_image_server.script(sd="error_500", duration=0.2)

@@ -1,4 +1,4 @@
-"""A Python tab: python-socketio's client following the delivery protocol as chat.js does
+"""A Python tab: python-socketio's client following the delivery protocol as the chat page (static/js/chat/) does
 (seq order, duplicates dropped, replay on reconnect), for tests against the real server."""
 from __future__ import annotations
 

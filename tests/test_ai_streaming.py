@@ -4,25 +4,22 @@ import uuid
 
 import pytest
 
-from tests.conftest import signed_in_session, start_live_server
-from tests.fake_openai import cut, fake_openai, reply, server_error  # noqa: F401
+from tests.conftest import signed_in_session
+from tests.fake_openai import cut, reply, server_error
 from tests.realtime import Tab
 
 
 @pytest.fixture
-def ai_server(tmp_path, fake_openai):  # noqa: F811
-    server = start_live_server(tmp_path / "instance", AI_PROVIDER="openai", AI_BASE_URL=fake_openai.base_url,
-                               AI_MODEL="fake-model", AI_API_KEY="sk-test", REPLY_DELAY_SCALE="0",
-                               AI_MAX_RETRIES="2", AI_TIMEOUT_SECONDS="5")
-    yield server
-    server.stop()
+def ai_server(fake_openai, start_server):
+    return start_server(AI_PROVIDER="openai", AI_BASE_URL=fake_openai.base_url, AI_MODEL="fake-model",
+                        AI_API_KEY="sk-test", REPLY_DELAY_SCALE="0", AI_MAX_RETRIES="2", AI_TIMEOUT_SECONDS="5")
 
 
 def deltas_of(tab: Tab) -> list[dict]:
     return [data for name, data in tab.unsequenced if name == "message_delta"]
 
 
-def test_reply_streams_in_order_and_the_final_text_is_their_sum(ai_server, fake_openai):  # noqa: F811
+def test_reply_streams_in_order_and_the_final_text_is_their_sum(ai_server, fake_openai):
     text = "Bonsoir! I was just thinking about you and the stars over the Seine tonight."
     fake_openai.script(reply(text, deltas=8, chunk_delay=0.05))
     http = signed_in_session(ai_server.url)
@@ -49,7 +46,7 @@ def test_reply_streams_in_order_and_the_final_text_is_their_sum(ai_server, fake_
     tab.disconnect()
 
 
-def test_a_tab_that_connects_mid_stream_gets_the_partial_text_then_the_rest(ai_server, fake_openai):  # noqa: F811
+def test_a_tab_that_connects_mid_stream_gets_the_partial_text_then_the_rest(ai_server, fake_openai):
     text = "Let me tell you a long story about the night I got lost in Montmartre with my camera."
     fake_openai.script(reply(text, deltas=10, chunk_delay=0.25))
     http = signed_in_session(ai_server.url)
@@ -70,7 +67,7 @@ def test_a_tab_that_connects_mid_stream_gets_the_partial_text_then_the_rest(ai_s
     late.disconnect()
 
 
-def test_provider_down_keeps_the_message_shows_retry_and_retry_answers_once(ai_server, fake_openai):  # noqa: F811
+def test_provider_down_keeps_the_message_shows_retry_and_retry_answers_once(ai_server, fake_openai):
     fake_openai.script(server_error(), server_error(), server_error(), reply("I'm back! Sorry about that.", deltas=2))
     http = signed_in_session(ai_server.url)
     tab = Tab(ai_server.url, http).connect()
@@ -89,7 +86,7 @@ def test_provider_down_keeps_the_message_shows_retry_and_retry_answers_once(ai_s
     assert len(fake_openai.requests) == 4
 
 
-def test_a_stream_cut_midway_leaves_no_partial_reply_and_can_be_retried(ai_server, fake_openai):  # noqa: F811
+def test_a_stream_cut_midway_leaves_no_partial_reply_and_can_be_retried(ai_server, fake_openai):
     fake_openai.script(cut("This will never be finished because", after=2, deltas=4), reply("Second try works.", deltas=2))
     http = signed_in_session(ai_server.url)
     tab = Tab(ai_server.url, http).connect()
@@ -106,7 +103,7 @@ def test_a_stream_cut_midway_leaves_no_partial_reply_and_can_be_retried(ai_serve
     assert [(m["sender"], m["content"]) for m in history][1:] == [("girl", "Second try works.")]
 
 
-def test_the_prompt_carries_memory_from_earlier_sessions(ai_server, fake_openai):  # noqa: F811
+def test_the_prompt_carries_memory_from_earlier_sessions(ai_server, fake_openai):
     http = signed_in_session(ai_server.url)
     tab = Tab(ai_server.url, http).connect()
     ack = tab.send("sofia", "Hola! My name is Camille and I love flamenco", uuid.uuid4().hex)
@@ -126,19 +123,15 @@ def test_the_prompt_carries_memory_from_earlier_sessions(ai_server, fake_openai)
     later.disconnect()
 
 
-def test_with_the_offline_fallback_a_dead_model_still_gets_an_answer(tmp_path, fake_openai):  # noqa: F811
+def test_with_the_offline_fallback_a_dead_model_still_gets_an_answer(fake_openai, start_server):
     fake_openai.script(*[server_error() for _ in range(3)])
-    server = start_live_server(tmp_path / "instance", AI_PROVIDER="openai", AI_BASE_URL=fake_openai.base_url,
-                               AI_MODEL="fake-model", REPLY_DELAY_SCALE="0", AI_MAX_RETRIES="2",
-                               AI_FALLBACK="offline")
-    try:
-        http = signed_in_session(server.url)
-        tab = Tab(server.url, http).connect()
-        assert tab.send("zoe", "hey zoe, I'm Kim!", uuid.uuid4().hex)["ok"]
-        tab.wait_for(lambda t: t.messages("girl"))
-        assert "kim" in tab.messages("girl")[0]["content"].lower()
-        assert not any(name == "chat_error" for _, name, _ in tab.applied)
-        assert len(fake_openai.requests) == 3
-        tab.disconnect()
-    finally:
-        server.stop()
+    server = start_server(AI_PROVIDER="openai", AI_BASE_URL=fake_openai.base_url, AI_MODEL="fake-model",
+                          REPLY_DELAY_SCALE="0", AI_MAX_RETRIES="2", AI_FALLBACK="offline")
+    http = signed_in_session(server.url)
+    tab = Tab(server.url, http).connect()
+    assert tab.send("zoe", "hey zoe, I'm Kim!", uuid.uuid4().hex)["ok"]
+    tab.wait_for(lambda t: t.messages("girl"))
+    assert "kim" in tab.messages("girl")[0]["content"].lower()
+    assert not any(name == "chat_error" for _, name, _ in tab.applied)
+    assert len(fake_openai.requests) == 3
+    tab.disconnect()

@@ -97,12 +97,12 @@ def test_events_after_logout_are_unauthorized(app, client, auth, socket_for):
 
 
 def test_an_internal_error_is_an_internal_ack_not_a_crash(app, client, auth, socket_for, monkeypatch):
-    from dreamchat import actions
+    from dreamchat.actions import messages
 
     def broken(*args, **kwargs):
         raise RuntimeError("database on fire")
 
-    monkeypatch.setattr(actions, "send_user_message", broken)
+    monkeypatch.setattr(messages, "send_user_message", broken)
     auth.register()
     sio = socket_for(client)
     ack = sio.emit("send_message", {"girl_id": "emma", "content": "hi"}, callback=True)

@@ -8,8 +8,7 @@ import re
 import uuid
 from pathlib import Path
 
-from tests.browser_support import (DESKTOP, PASSWORD, PHONE, browser, fill_sign_up_form,  # noqa: F401
-                                   horizontal_overflow, page, sign_up)
+from tests.browser_support import DESKTOP, PASSWORD, PHONE, fill_sign_up_form, horizontal_overflow, sign_up
 
 # Imported after browser_support, which skips this module when Chromium is missing.
 from playwright.sync_api import Page, expect
@@ -87,7 +86,7 @@ def test_chat_with_emma_in_the_browser(live_server, page):
     assert horizontal_overflow(page) == []
     page.screenshot(path=str(ARTIFACTS / "chat-phone.png"))
 
-    # A reload renders the same conversation on the server; chat.js adopts it without duplicates.
+    # A reload renders the same conversation on the server; the page adopts it without duplicates.
     page.reload()
     expect(page.locator("#connection-status")).to_have_attribute("data-state", "connected")
     expect(page.locator(".message")).to_have_count(3)

@@ -11,15 +11,15 @@ import re
 
 import pytest
 
-from tests.browser_support import WAIT_MS, browser, new_context, open_chat, send, sign_up  # noqa: F401
+from tests.browser_support import WAIT_MS, new_context, open_chat, send, sign_up
 
 # Imported after browser_support, which skips this module when Chromium is missing.
 from playwright.sync_api import BrowserContext, Page, expect
 
-from tests.conftest import start_live_server
-from tests.fake_openai import fake_openai, reply, server_error  # noqa: F401
+from tests.fake_openai import reply, server_error
 
 expect.set_options(timeout=WAIT_MS)
+LIVE_SERVER_ENV = {"REPLY_DELAY_SCALE": "0.1"}
 
 USER_MESSAGES = '.message[data-sender="user"]'
 HER_MESSAGES = '.message[data-sender="girl"]'
@@ -49,10 +49,9 @@ RECORDER = """(() => {
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    server = start_live_server(tmp_path_factory.mktemp("delivery"), REPLY_DELAY_SCALE="0.1")
-    yield server
-    server.stop()
+def server(live_server):
+    """The module's shared server, with LIVE_SERVER_ENV."""
+    return live_server
 
 
 @pytest.fixture
@@ -350,11 +349,9 @@ def test_a_sync_reset_rebuilds_the_list_in_one_go_and_keeps_the_outbox(server, c
 # ---------------------------------------------------------------------------- a real model, streamed
 
 @pytest.fixture
-def ai_server(tmp_path, fake_openai):  # noqa: F811
-    server = start_live_server(tmp_path / "instance", AI_PROVIDER="openai", AI_BASE_URL=fake_openai.base_url,
-                               AI_MODEL="fake", REPLY_DELAY_SCALE="0.1", AI_MAX_RETRIES="0")
-    yield server
-    server.stop()
+def ai_server(fake_openai, start_server):
+    return start_server(AI_PROVIDER="openai", AI_BASE_URL=fake_openai.base_url, AI_MODEL="fake",
+                        REPLY_DELAY_SCALE="0.1", AI_MAX_RETRIES="0")
 
 
 STORY = ("Once upon a time in a small café by the river, I found an old map tucked inside a book. "
@@ -365,7 +362,7 @@ def streamed_text(page: Page) -> str:
     return page.locator('.message[data-status="streaming"] .message__text').inner_text()
 
 
-def test_a_streamed_reply_grows_survives_a_reload_and_is_finalized(ai_server, fake_openai, context):  # noqa: F811
+def test_a_streamed_reply_grows_survives_a_reload_and_is_finalized(ai_server, fake_openai, context):
     fake_openai.script(reply(STORY, deltas=24, chunk_delay=0.3))
     page = context.new_page()
     sign_up(page, ai_server.url)
@@ -401,7 +398,7 @@ def test_a_streamed_reply_grows_survives_a_reload_and_is_finalized(ai_server, fa
     assert_no_page_problems(page)
 
 
-def test_a_reply_that_failed_offers_retry_even_after_a_reload(ai_server, fake_openai, context):  # noqa: F811
+def test_a_reply_that_failed_offers_retry_even_after_a_reload(ai_server, fake_openai, context):
     fake_openai.script(server_error(), reply("Sorry, I was away for a second. I'm here now!", deltas=3))
     page = context.new_page()
     sign_up(page, ai_server.url)

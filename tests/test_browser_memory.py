@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 
-from tests.browser_support import PHONE, WAIT_MS, browser, horizontal_overflow, page, sign_up  # noqa: F401
+from tests.browser_support import PHONE, WAIT_MS, horizontal_overflow, sign_up
 
 # Imported after browser_support, which skips this module when Chromium is missing.
 from playwright.sync_api import expect

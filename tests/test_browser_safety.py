@@ -7,8 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser_support import (DESKTOP, PHONE, browser, horizontal_overflow, open_chat, page,  # noqa: F401
-                                   send, sign_up)
+from tests.browser_support import DESKTOP, PHONE, horizontal_overflow, open_chat, send, sign_up
 
 # Imported after browser_support, which skips this module when Chromium is missing.
 from playwright.sync_api import expect
@@ -44,7 +43,7 @@ def test_a_crisis_reply_shows_a_card_with_real_links_live_and_after_a_reload(liv
     assert page.problems == []
 
 
-def test_french_crisis_card_on_a_phone(live_server, browser):  # noqa: F811
+def test_french_crisis_card_on_a_phone(live_server, browser):
     context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True)
     context.set_default_timeout(WAIT_MS)
     phone = context.new_page()
@@ -64,7 +63,7 @@ def test_french_crisis_card_on_a_phone(live_server, browser):  # noqa: F811
 
 
 @pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])
-def test_the_ai_notice_is_visible_on_the_list_and_in_the_chat(live_server, browser, viewport):  # noqa: F811
+def test_the_ai_notice_is_visible_on_the_list_and_in_the_chat(live_server, browser, viewport):
     context = browser.new_context(viewport=viewport)
     context.set_default_timeout(WAIT_MS)
     view = context.new_page()

@@ -7,7 +7,7 @@ import uuid
 import pytest
 import requests
 
-from tests.conftest import signed_in_session, start_live_server
+from tests.conftest import signed_in_session
 from tests.realtime import Tab
 
 
@@ -17,10 +17,8 @@ def query(server, sql, *params):
 
 
 @pytest.fixture
-def server(tmp_path):
-    server = start_live_server(tmp_path / "instance", REPLY_DELAY_SCALE="0.1")
-    yield server
-    server.stop()
+def server(start_server):
+    return start_server(REPLY_DELAY_SCALE="0.1")
 
 
 def test_a_retried_send_with_the_same_client_id_is_stored_and_announced_once(server):
@@ -82,41 +80,35 @@ def test_replay_too_large_asks_for_a_reload(server, monkeypatch):
     tab.disconnect()
 
 
-def test_kill_9_after_the_ack_and_before_the_reply_still_answers_once(tmp_path):
-    server = start_live_server(tmp_path / "instance", REPLY_DELAY_SCALE="3")
-    try:
-        http = signed_in_session(server.url)
-        tab = Tab(server.url, http).connect()
-        ack = tab.send("emma", "I'm Robin and I love chess", uuid.uuid4().hex)
-        assert ack["ok"]
-        tab.disconnect()
-        server.kill()
-        assert query(server, "SELECT count(*) FROM messages WHERE sender = 'girl'") == [(0,)]
+def test_kill_9_after_the_ack_and_before_the_reply_still_answers_once(start_server):
+    server = start_server(REPLY_DELAY_SCALE="3")
+    http = signed_in_session(server.url)
+    tab = Tab(server.url, http).connect()
+    ack = tab.send("emma", "I'm Robin and I love chess", uuid.uuid4().hex)
+    assert ack["ok"]
+    tab.disconnect()
+    server.kill()
+    assert query(server, "SELECT count(*) FROM messages WHERE sender = 'girl'") == [(0,)]
 
-        server = server.restart(REPLY_DELAY_SCALE="0.1")
-        tab = Tab(server.url, http, last_seq=tab.last_seq).connect()
-        tab.wait_for(lambda t: t.messages("girl"), timeout=20)
-        time.sleep(0.5)
-        replies = query(server, "SELECT content FROM messages WHERE sender = 'girl'")
-        assert len(replies) == 1 and "Robin" in replies[0][0]
-        assert len(tab.messages("girl")) == 1
-        tab.disconnect()
-    finally:
-        server.stop()
+    server = server.restart(REPLY_DELAY_SCALE="0.1")
+    tab = Tab(server.url, http, last_seq=tab.last_seq).connect()
+    tab.wait_for(lambda t: t.messages("girl"), timeout=20)
+    time.sleep(0.5)
+    replies = query(server, "SELECT content FROM messages WHERE sender = 'girl'")
+    assert len(replies) == 1 and "Robin" in replies[0][0]
+    assert len(tab.messages("girl")) == 1
+    tab.disconnect()
 
 
-def test_sigterm_finishes_short_work_and_the_rest_resumes(tmp_path):
-    server = start_live_server(tmp_path / "instance", REPLY_DELAY_SCALE="0.3", SHUTDOWN_GRACE_SECONDS="8")
-    try:
-        http = signed_in_session(server.url)
-        tab = Tab(server.url, http).connect()
-        assert tab.send("zoe", "quick question: favourite game?", uuid.uuid4().hex)["ok"]
-        server.stop()
-        assert server.process.returncode == 0
-        assert len(query(server, "SELECT id FROM messages WHERE sender = 'girl'")) == 1
-        assert "draining" in server.log()
-    finally:
-        server.stop()
+def test_sigterm_finishes_short_work_and_the_rest_resumes(start_server):
+    server = start_server(REPLY_DELAY_SCALE="0.3", SHUTDOWN_GRACE_SECONDS="8")
+    http = signed_in_session(server.url)
+    tab = Tab(server.url, http).connect()
+    assert tab.send("zoe", "quick question: favourite game?", uuid.uuid4().hex)["ok"]
+    server.stop()
+    assert server.process.returncode == 0
+    assert len(query(server, "SELECT id FROM messages WHERE sender = 'girl'")) == 1
+    assert "draining" in server.log()
 
 
 def test_logout_in_one_tab_closes_that_logins_sockets(server):
@@ -153,27 +145,24 @@ def test_two_tabs_agree_on_messages_reads_and_photos(server):
         tab.disconnect()
 
 
-def test_sigterm_leaves_long_work_resumable_and_it_resumes_once(tmp_path):
-    server = start_live_server(tmp_path / "instance", REPLY_DELAY_SCALE="5", SHUTDOWN_GRACE_SECONDS="0.5")
-    try:
-        http = signed_in_session(server.url)
-        tab = Tab(server.url, http).connect()
-        assert tab.send("luna", "tell me about the stars tonight", uuid.uuid4().hex)["ok"]
-        photo = tab.client.call("request_photo", {"girl_id": "luna", "context": "night sky",
-                                                  "client_id": uuid.uuid4().hex})
-        assert photo["ok"]
-        tab.disconnect()
-        server.stop()
-        assert server.process.returncode == 0
-        assert query(server, "SELECT count(*) FROM messages WHERE sender = 'girl'") == [(0,)]
-        assert query(server, "SELECT status FROM photos") == [("pending",)]
+def test_sigterm_leaves_long_work_resumable_and_it_resumes_once(start_server):
+    server = start_server(REPLY_DELAY_SCALE="5", SHUTDOWN_GRACE_SECONDS="0.5")
+    http = signed_in_session(server.url)
+    tab = Tab(server.url, http).connect()
+    assert tab.send("luna", "tell me about the stars tonight", uuid.uuid4().hex)["ok"]
+    photo = tab.client.call("request_photo", {"girl_id": "luna", "context": "night sky",
+                                              "client_id": uuid.uuid4().hex})
+    assert photo["ok"]
+    tab.disconnect()
+    server.stop()
+    assert server.process.returncode == 0
+    assert query(server, "SELECT count(*) FROM messages WHERE sender = 'girl'") == [(0,)]
+    assert query(server, "SELECT status FROM photos") == [("pending",)]
 
-        server = server.restart(REPLY_DELAY_SCALE="0.1")
-        tab = Tab(server.url, http, last_seq=tab.last_seq).connect()
-        tab.wait_for(lambda t: len(t.messages("girl")) == 2)
-        time.sleep(0.5)
-        assert query(server, "SELECT type, count(*) FROM messages WHERE sender = 'girl' GROUP BY type "
-                             "ORDER BY type") == [("photo", 1), ("text", 1)]
-        tab.disconnect()
-    finally:
-        server.stop()
+    server = server.restart(REPLY_DELAY_SCALE="0.1")
+    tab = Tab(server.url, http, last_seq=tab.last_seq).connect()
+    tab.wait_for(lambda t: len(t.messages("girl")) == 2)
+    time.sleep(0.5)
+    assert query(server, "SELECT type, count(*) FROM messages WHERE sender = 'girl' GROUP BY type "
+                         "ORDER BY type") == [("photo", 1), ("text", 1)]
+    tab.disconnect()

@@ -5,7 +5,7 @@ import time
 
 import sqlalchemy as sa
 
-from dreamchat import actions
+from dreamchat.actions import replies
 from dreamchat.ai.base import Reply, ReplyProvider
 from dreamchat.extensions import db, socketio
 from dreamchat.models import Message, Photo
@@ -48,7 +48,7 @@ class EchoStream(ReplyProvider):
 def test_an_error_while_reporting_a_failure_does_not_silence_the_conversation(app, auth_factory, monkeypatch):
     _, sio = auth_factory(app)
     provider = app.extensions["reply_provider"]
-    original_compose, original_report = provider.compose, actions.report_reply_failure
+    original_compose, original_report = provider.compose, replies.report_reply_failure
     calls = {"compose": 0, "report": 0}
 
     def compose_failing_once(request):
@@ -64,7 +64,7 @@ def test_an_error_while_reporting_a_failure_does_not_silence_the_conversation(ap
         return original_report(*args)
 
     monkeypatch.setattr(provider, "compose", compose_failing_once)
-    monkeypatch.setattr(actions, "report_reply_failure", report_failing_once)
+    monkeypatch.setattr(replies, "report_reply_failure", report_failing_once)
     send(sio, "first try")
     wait_for_background_work(app)
     assert girl_texts(app) == []

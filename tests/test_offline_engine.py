@@ -7,9 +7,9 @@ from dataclasses import dataclass, field
 import pytest
 
 from dreamchat.ai.base import ChatLine, Reply, ReplyRequest
-from dreamchat.ai.offline import OfflineReplyProvider, detect_photo_request
+from dreamchat.ai.offline import OfflineReplyProvider
 from dreamchat.companions.persona import Persona, load_default_personas
-from dreamchat.understanding import claims_human
+from dreamchat.understanding import claims_human, detect_photo_request
 
 PERSONAS = {persona.slug: persona for persona in load_default_personas()}
 SLUGS = sorted(PERSONAS)

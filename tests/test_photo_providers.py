@@ -13,14 +13,14 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from dreamchat.ai.base import ProviderError
 from dreamchat.companions.persona import Persona, load_default_personas
 from dreamchat.photos.automatic1111 import Automatic1111Provider
 from dreamchat.photos.base import PhotoRequest, PhotoResult
-from dreamchat.photos.openai_images import OpenAIImagesProvider, retry_after_seconds
+from dreamchat.photos.openai_images import OpenAIImagesProvider
 from dreamchat.photos.prompt import (MAX_CONTEXT_LENGTH, NEGATIVE_PROMPT, checked_image, clean_context, photo_caption,
                                      photo_prompt)
-from tests.fake_sd import FakeImageServer, fake_image_server  # noqa: F401  (the fixture)
+from dreamchat.providers import ProviderError, parse_retry_after
+from tests.fake_sd import FakeImageServer
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -102,11 +102,11 @@ def test_checked_image_rejects_garbage_and_keeps_small_png() -> None:
 
 
 def test_retry_after_forms() -> None:
-    assert retry_after_seconds({"retry-after": "7"}) == 7.0
-    assert retry_after_seconds({"retry-after-ms": "1500", "retry-after": "9"}) == 1.5
+    assert parse_retry_after({"retry-after": "7"}) == 7.0
+    assert parse_retry_after({"retry-after-ms": "1500", "retry-after": "9"}) == 1.5
     later = email.utils.formatdate(time.time() + 30, usegmt=True)
-    assert 25 <= retry_after_seconds({"retry-after": later}) <= 31
-    assert retry_after_seconds({"retry-after": "soon"}) is None and retry_after_seconds({}) is None
+    assert 25 <= parse_retry_after({"retry-after": later}) <= 31
+    assert parse_retry_after({"retry-after": "soon"}) is None and parse_retry_after({}) is None
 
 
 # Stable Diffusion (AUTOMATIC1111 API)

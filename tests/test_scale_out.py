@@ -7,8 +7,10 @@ import uuid
 import pytest
 import sqlalchemy as sa
 
-from tests.conftest import signed_in_session, start_live_server
+from tests.conftest import signed_in_session
 from tests.realtime import Tab
+
+pytestmark = pytest.mark.live  # server processes and the machine's PostgreSQL and Redis
 
 POSTGRES_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/test"
 REDIS_URL = "redis://127.0.0.1:6379/0"
@@ -41,33 +43,29 @@ def redis_url():
     return REDIS_URL
 
 
-def test_two_processes_share_postgres_and_redis(tmp_path, postgres_url, redis_url):
+def test_two_processes_share_postgres_and_redis(postgres_url, redis_url, start_server):
     settings = {"DATABASE_URL": postgres_url, "SOCKETIO_MESSAGE_QUEUE": redis_url, "REPLY_DELAY_SCALE": "0.1"}
-    first = start_live_server(tmp_path / "a", **settings)
-    second = start_live_server(tmp_path / "b", **settings)
-    try:
-        http = signed_in_session(first.url)
-        on_first = Tab(first.url, http).connect()
-        on_second = Tab(second.url, http).connect()
-        ack = on_first.send("emma", "Hello from the first dyno, I'm Sam", uuid.uuid4().hex)
-        assert ack["ok"]
-        on_second.wait_for(lambda tab: tab.messages("girl"))
-        assert [m["id"] for m in on_second.messages()] == [ack["message"]["id"], on_second.messages("girl")[0]["id"]]
-        assert "Sam" in on_second.messages("girl")[0]["content"]
+    first = start_server(**settings)
+    second = start_server(**settings)
+    http = signed_in_session(first.url)
+    on_first = Tab(first.url, http).connect()
+    on_second = Tab(second.url, http).connect()
+    ack = on_first.send("emma", "Hello from the first dyno, I'm Sam", uuid.uuid4().hex)
+    assert ack["ok"]
+    on_second.wait_for(lambda tab: tab.messages("girl"))
+    assert [m["id"] for m in on_second.messages()] == [ack["message"]["id"], on_second.messages("girl")[0]["id"]]
+    assert "Sam" in on_second.messages("girl")[0]["content"]
 
-        photo = on_second.client.call("request_photo", {"girl_id": "emma", "client_id": uuid.uuid4().hex})
-        assert photo["ok"]
-        on_first.wait_for(lambda tab: any(n == "photo_generated" for _, n, _ in tab.applied))
-        url = [p for _, n, p in on_first.applied if n == "photo_generated"][0]["photo_url"]
-        assert http.get(second.url + url, timeout=5).status_code == 200
-        assert http.get(first.url + url, timeout=5).status_code == 200
-        on_first.wait_for(lambda tab: tab.last_seq == on_second.last_seq)
-        assert [(s, n) for s, n, _ in on_first.applied] == [(s, n) for s, n, _ in on_second.applied]
-        for tab in (on_first, on_second):
-            tab.disconnect()
-    finally:
-        first.stop()
-        second.stop()
+    photo = on_second.client.call("request_photo", {"girl_id": "emma", "client_id": uuid.uuid4().hex})
+    assert photo["ok"]
+    on_first.wait_for(lambda tab: any(n == "photo_generated" for _, n, _ in tab.applied))
+    url = [p for _, n, p in on_first.applied if n == "photo_generated"][0]["photo_url"]
+    assert http.get(second.url + url, timeout=5).status_code == 200
+    assert http.get(first.url + url, timeout=5).status_code == 200
+    on_first.wait_for(lambda tab: tab.last_seq == on_second.last_seq)
+    assert [(s, n) for s, n, _ in on_first.applied] == [(s, n) for s, n, _ in on_second.applied]
+    for tab in (on_first, on_second):
+        tab.disconnect()
 
 
 def test_migrations_run_on_postgres_and_match_the_models(postgres_url):

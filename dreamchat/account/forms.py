@@ -1,3 +1,4 @@
+"""The account page's forms: a new password, and deleting the account (both ask for the password)."""
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField, SubmitField
 from wtforms.validators import DataRequired, EqualTo, Length

@@ -1,3 +1,4 @@
+"""The account page: password change, data export and account deletion, each behind the password."""
 from __future__ import annotations
 
 import json
@@ -5,13 +6,13 @@ import logging
 from collections.abc import Iterator
 
 import sqlalchemy as sa
-from flask import (Blueprint, Response, current_app, flash, redirect, render_template, session,
+from flask import (Blueprint, Response, flash, redirect, render_template, session,
                    stream_with_context, url_for)
 from flask_login import current_user, login_remembered, login_required, login_user, logout_user
 
-from dreamchat.account import actions
+from dreamchat import quotas
 from dreamchat.account.forms import ChangePasswordForm, DeleteAccountForm
-from dreamchat.auth.forms import LogoutForm
+from dreamchat.actions import account
 from dreamchat.extensions import db
 from dreamchat.models import Companion, MemoryFact, Message, Photo, isoformat, utcnow
 
@@ -27,13 +28,13 @@ EXPORT_BATCH_SIZE = 500
 def account_page(password_form: ChangePasswordForm | None = None, delete_form: DeleteAccountForm | None = None,
                  status: int = 200):
     return render_template("account/index.html", password_form=password_form or ChangePasswordForm(),
-                           delete_form=delete_form or DeleteAccountForm(), logout_form=LogoutForm()), status
+                           delete_form=delete_form or DeleteAccountForm()), status
 
 
 def password_attempt_allowed() -> bool:
     """The password forms are throttled per user, like sign-in, so a borrowed session cannot guess it."""
-    return current_app.extensions["rate_limiter"].allow(
-        current_user.id, "account_password", PASSWORD_ATTEMPTS_PER_WINDOW, PASSWORD_WINDOW_SECONDS)
+    return quotas.attempt_allowed(current_user.id, "account_password", PASSWORD_ATTEMPTS_PER_WINDOW,
+                                  PASSWORD_WINDOW_SECONDS)
 
 
 def refusal(form, password_field, what: str, wrong_password: str) -> int | None:
@@ -70,7 +71,7 @@ def change_password():
         return account_page(password_form=form, status=refused)
     user = current_user._get_current_object()
     remembered = login_remembered()
-    actions.change_password(user, form.new_password.data)
+    account.change_password(user, form.new_password.data)
     login_user(user, remember=remembered)
     log.info("user id=%s changed their password; other sessions signed out", user.id)
     flash("Your password was changed. Other sessions were signed out.", "success")
@@ -98,7 +99,7 @@ def delete():
     if refused:
         return account_page(delete_form=form, status=refused)
     user_id = current_user.id
-    actions.delete_account(user_id)
+    account.delete_account(user_id)
     logout_user()
     session.pop("login_token", None)
     log.info("user id=%s deleted their account", user_id)

@@ -1,3 +1,4 @@
+"""The admin page: companions added from character cards, for the users named in ADMIN_USERNAMES."""
 from __future__ import annotations
 
 import logging
@@ -9,7 +10,6 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField
 
-from dreamchat.auth.forms import LogoutForm
 from dreamchat.companions.cards import CardError
 from dreamchat.companions.routes import PersonaError, import_card
 from dreamchat.extensions import db
@@ -40,8 +40,7 @@ def admins_only():
 @bp.get("/companions")
 def companions():
     listed = db.session.scalars(sa.select(Companion).order_by(Companion.position, Companion.id)).all()
-    return render_template("admin/companions.html", companions=listed, form=CardUploadForm(),
-                           logout_form=LogoutForm())
+    return render_template("admin/companions.html", companions=listed, form=CardUploadForm())
 
 
 @bp.post("/companions")

@@ -1,9 +1,9 @@
 """Reply providers: who writes the companion's messages, chosen by AI_PROVIDER."""
 from __future__ import annotations
 
-from dreamchat.ai.base import ChatLine, ProviderError, Reply, ReplyProvider, ReplyRequest
+from dreamchat.ai.base import ChatLine, Reply, ReplyProvider, ReplyRequest
 
-__all__ = ["ChatLine", "ProviderError", "Reply", "ReplyProvider", "ReplyRequest", "create_reply_provider",
+__all__ = ["ChatLine", "Reply", "ReplyProvider", "ReplyRequest", "create_reply_provider",
            "create_fallback_provider"]
 
 

@@ -64,13 +64,3 @@ class ReplyProvider(ABC):
         Providers that cannot stream yield it whole."""
         yield self.compose(request).text
 
-
-class ProviderError(Exception):
-    """A provider failed. kind: timeout, rate_limited, server, quota, malformed, unavailable, config.
-    retryable says whether the same call may succeed later; retry_after is the server's hint in seconds."""
-
-    def __init__(self, kind: str, message: str, *, retryable: bool, retry_after: float | None = None) -> None:
-        super().__init__(message)
-        self.kind = kind
-        self.retryable = retryable
-        self.retry_after = retry_after

@@ -1,19 +1,18 @@
 """Replies from any OpenAI-compatible chat completions API (OpenAI, vLLM, Ollama, llama.cpp...)."""
 from __future__ import annotations
 
-import email.utils
 import logging
-import math
 import time
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 import openai
 
-from dreamchat.ai.base import ProviderError, Reply, ReplyProvider, ReplyRequest
-from dreamchat.ai.offline import detect_photo_request
+from dreamchat.ai.base import Reply, ReplyProvider, ReplyRequest
+from dreamchat.understanding import photo_requested
 from dreamchat.ai.prompt import build_messages
 from dreamchat.ai.resilience import CircuitBreaker, RetryPolicy
+from dreamchat.providers import ProviderError, parse_retry_after
 
 log = logging.getLogger(__name__)
 
@@ -58,7 +57,7 @@ class OpenAIReplyProvider(ReplyProvider):
     def compose(self, request: ReplyRequest) -> Reply:
         """The whole reply (the pieces of stream() joined), with the photo the user asked for, if any."""
         text = "".join(self.stream(request))
-        return Reply(text=text, photo_context=detect_photo_request("\n".join(request.new_messages)))
+        return Reply(text=text, photo_context=photo_requested(request.new_messages))
 
     def stream(self, request: ReplyRequest) -> Iterator[str]:
         """Yield the reply text in pieces as the model writes it."""
@@ -178,29 +177,6 @@ def _is_quota(error: openai.APIError) -> bool:
     if isinstance(error.body, Mapping) and isinstance(error.body.get("error"), Mapping):
         values |= {error.body["error"].get("code"), error.body["error"].get("type")}
     return bool(values & QUOTA_CODES)
-
-
-def parse_retry_after(headers: Mapping[str, str], now: Callable[[], float] = time.time) -> float | None:
-    """Seconds to wait from retry-after-ms or Retry-After (seconds or an HTTP date); None if absent or invalid."""
-    for header, divisor in (("retry-after-ms", 1000.0), ("retry-after", 1.0)):
-        value = headers.get(header)
-        if value is None:
-            continue
-        try:
-            seconds = float(value) / divisor
-        except ValueError:
-            continue
-        return max(0.0, seconds) if math.isfinite(seconds) else None
-    value = headers.get("retry-after")
-    if not value:
-        return None
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError):
-        return None
-    if when.tzinfo is None:
-        return None
-    return max(0.0, when.timestamp() - now())
 
 
 def _next_chunk(iterator: Iterator[Any]) -> Any | None:

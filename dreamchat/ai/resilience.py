@@ -8,7 +8,7 @@ import time
 from collections.abc import Callable
 from typing import Literal, TypeVar
 
-from dreamchat.ai.base import ProviderError
+from dreamchat.providers import ProviderError
 
 log = logging.getLogger(__name__)
 

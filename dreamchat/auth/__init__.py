@@ -1,3 +1,4 @@
+"""Sign-up, sign-in and sign-out (routes.py), with the forms they show (forms.py)."""
 from flask import Blueprint
 
 bp = Blueprint("auth", __name__)

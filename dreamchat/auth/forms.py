@@ -1,3 +1,4 @@
+"""The sign-up, sign-in and sign-out forms, and the password rules shared with the account page."""
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField, StringField, SubmitField
 from wtforms.validators import DataRequired, EqualTo, Length, Regexp, ValidationError

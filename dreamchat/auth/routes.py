@@ -1,22 +1,22 @@
+"""Sign-up, sign-in and sign-out, and how a session id loads its user (a rotated token loads nobody)."""
 import hmac
 import logging
 import secrets
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
-from sqlalchemy.exc import IntegrityError
-from flask import current_app, flash, jsonify, redirect, render_template, request, session, url_for
+from flask import flash, jsonify, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user, user_loaded_from_cookie
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from dreamchat import actions
+from dreamchat import quotas
+from dreamchat.actions import account
 from dreamchat.auth import bp
 from dreamchat.auth.forms import LoginForm, LogoutForm, RegisterForm
 from dreamchat.extensions import db, login_manager
 from dreamchat.models import User
 
 log = logging.getLogger(__name__)
-
 
 
 @login_manager.unauthorized_handler
@@ -73,13 +73,8 @@ def register():
         return redirect(url_for("chat.index"))
     form = RegisterForm()
     if form.validate_on_submit():
-        user = User(username=form.username.data)
-        user.set_password(form.password.data)
-        db.session.add(user)
-        try:
-            db.session.commit()
-        except IntegrityError:
-            db.session.rollback()
+        user = account.create_user(form.username.data, form.password.data)
+        if user is None:
             form.username.errors.append("That username is taken.")
             return render_template("auth/register.html", form=form), 400
         log.info("registered user id=%s", user.id)
@@ -95,9 +90,8 @@ def login():
         return redirect(next_path or url_for("chat.index"))
     form = LoginForm()
     if form.validate_on_submit():
-        limiter = current_app.extensions["rate_limiter"]
         attempt_key = f"login:{request.remote_addr}:{form.username.data.lower()}"
-        if not limiter.allow(0, attempt_key, LOGIN_ATTEMPTS_PER_WINDOW, LOGIN_WINDOW_SECONDS):
+        if not quotas.attempt_allowed(0, attempt_key, LOGIN_ATTEMPTS_PER_WINDOW, LOGIN_WINDOW_SECONDS):
             log.warning("login throttled for %s", request.remote_addr)
             flash("Too many attempts. Wait a few minutes and try again.", "error")
             return render_template("auth/login.html", form=form), 429
@@ -119,7 +113,7 @@ def logout():
     form = LogoutForm()
     if not form.validate_on_submit():
         return redirect(url_for("chat.index"))
-    actions.end_login_session(session.get("login_token"))
+    account.end_login_session(session.get("login_token"))
     logout_user()
     session.pop("login_token", None)
     flash("You are signed out.", "info")

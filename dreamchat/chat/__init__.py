@@ -1,3 +1,4 @@
+"""The chat: its pages and HTTP reads (routes.py) and its Socket.IO handlers (events.py)."""
 from flask import Blueprint
 
 bp = Blueprint("chat", __name__)

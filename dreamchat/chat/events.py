@@ -8,7 +8,8 @@ from flask import current_app, request, session
 from flask_login import current_user
 from flask_socketio import ConnectionRefusedError, emit, join_room
 
-from dreamchat import actions
+from dreamchat import quotas, tasks
+from dreamchat.actions import events, messages, photos, reads
 from dreamchat.chat.validation import (InputError, new_request_id, optional_client_id, optional_text,
                                        require_bool, require_companion, require_id_list, require_text)
 from dreamchat.extensions import db, socketio
@@ -21,24 +22,11 @@ def error_ack(code: str, message: str) -> dict:
     return {"ok": False, "error": {"code": code, "message": message}}
 
 
-def check_rate(action: str, limit_key: str) -> None:
-    config = current_app.config
-    limiter = current_app.extensions["rate_limiter"]
-    if not limiter.allow(current_user.id, action, config[limit_key], config["RATE_LIMIT_WINDOW_SECONDS"]):
-        raise InputError("rate_limited", "Slow down a little and try again in a moment.")
-
-
-def check_daily_limit(count_today, limit_key: str, what: str) -> None:
-    limit = current_app.config[limit_key]
-    if limit and count_today(current_user.id) >= limit:
-        raise InputError("rate_limited", f"You have reached today's limit of {limit} {what}. It resets at midnight UTC.")
-
-
 def require_own_message(payload: dict, companion):
     message_id = payload.get("message_id")
     if not isinstance(message_id, int) or isinstance(message_id, bool) or message_id <= 0:
         raise InputError("invalid", "message_id must be a positive integer.")
-    message = actions.own_message(current_user.id, companion, message_id)
+    message = messages.own_message(current_user.id, companion, message_id)
     if message is None:
         raise InputError("not_found", "No such message of yours.")
     return message
@@ -61,7 +49,7 @@ def chat_event(name: str):
                 if not isinstance(payload, dict):
                     return error_ack("invalid", "The payload must be an object.")
                 return handler(payload)
-            except InputError as error:
+            except (InputError, quotas.LimitReached) as error:
                 db.session.rollback()
                 return error_ack(error.code, error.message)
             except Exception:
@@ -94,11 +82,11 @@ def on_connect(auth=None):
     if not current_user.is_authenticated:
         log.warning("socket connection refused: not signed in (from %s)", request.remote_addr)
         raise ConnectionRefusedError("unauthorized")
-    current_app.extensions["companion_worker"].resume_unfinished()
+    tasks.resume_unfinished()
     join_room(user_room(current_user.id))
     login_token = session.get("login_token")
     if login_token:
-        join_room(actions.login_room(login_token))
+        join_room(events.login_room(login_token))
     emit("connected", {"socketId": request.sid})
     last_seq = auth.get("last_seq") if isinstance(auth, dict) else None
     if isinstance(last_seq, int) and not isinstance(last_seq, bool) and last_seq >= 0:
@@ -108,9 +96,9 @@ def on_connect(auth=None):
 def send_replay(last_seq: int) -> None:
     """`sync` with the missed events, then each reply being streamed right now as one
     `message_delta` from offset 0, so a tab that arrives mid-stream shows the text so far."""
-    replay = actions.replay_since(current_user.id, last_seq)
+    replay = events.replay_since(current_user.id, last_seq)
     emit("sync", {"events": replay.events, "last_seq": replay.last_seq, "reset": replay.reset})
-    for stream in current_app.extensions["companion_worker"].active_streams(current_user.id):
+    for stream in tasks.active_streams(current_user.id):
         emit("message_delta", {"girl_id": stream.girl_id, "message_id": stream.message_id, "offset": 0,
                                "delta": stream.text})
 
@@ -132,12 +120,11 @@ def on_send_message(payload: dict) -> dict:
     companion = require_companion(payload)
     content = require_text(payload, "content", current_app.config["MAX_MESSAGE_LENGTH"])
     client_id = optional_client_id(payload)
-    existing = actions.find_by_client_id(current_user.id, client_id) if client_id else None
+    existing = messages.find_by_client_id(current_user.id, client_id) if client_id else None
     if existing is not None:
         return {"ok": True, "message": existing.to_dict(), "seq": None, "duplicate": True}
-    check_rate("message", "RATE_LIMIT_MESSAGES")
-    check_daily_limit(actions.replies_today, "DAILY_REPLY_LIMIT", "replies")
-    stored = actions.send_user_message(current_user.id, companion, content, client_id, sender_sid=request.sid)
+    quotas.check(current_user.id, "message")
+    stored = messages.send_user_message(current_user.id, companion, content, client_id, sender_sid=request.sid)
     return {"ok": True, "message": stored.message, "seq": stored.seq, "duplicate": not stored.created}
 
 
@@ -146,7 +133,7 @@ def on_typing_indicator(payload: dict) -> dict:
     """{girl_id, is_typing} -> {ok}; the companion waits for the user to finish before answering."""
     companion = require_companion(payload)
     is_typing = require_bool(payload, "is_typing")
-    current_app.extensions["companion_worker"].note_user_typing(current_user.id, companion.id, is_typing)
+    tasks.note_user_typing(current_user.id, companion.id, is_typing)
     return {"ok": True}
 
 
@@ -156,7 +143,7 @@ def on_mark_read(payload: dict) -> dict:
     emits message_read for each newly read one to all the user's tabs."""
     companion = require_companion(payload)
     message_ids = require_id_list(payload, "message_ids")
-    marked = actions.mark_read_by_user(current_user.id, companion, message_ids)
+    marked = reads.mark_read_by_user(current_user.id, companion, message_ids)
     return {"ok": True, "message_ids": marked}
 
 
@@ -167,14 +154,13 @@ def on_request_photo(payload: dict) -> dict:
     companion = require_companion(payload)
     context = optional_text(payload, "context", current_app.config["MAX_PHOTO_CONTEXT_LENGTH"], "selfie")
     request_id = optional_client_id(payload)
-    existing = actions.find_photo(current_user.id, request_id) if request_id else None
+    existing = photos.find_photo(current_user.id, request_id) if request_id else None
     if existing is not None:
         return {"ok": True, "request_id": existing.request_id, "status": existing.status}
-    if actions.awaits_crisis_reply(current_user.id, companion.id):
+    if messages.awaits_crisis_reply(current_user.id, companion.id):
         raise InputError("not_now", "No photos right now: let's talk first.")
-    check_rate("photo", "RATE_LIMIT_PHOTOS")
-    check_daily_limit(actions.photos_today, "DAILY_PHOTO_LIMIT", "photos")
-    photo = actions.request_photo(current_user.id, companion, context, request_id or new_request_id())
+    quotas.check(current_user.id, "photo")
+    photo = photos.request_photo(current_user.id, companion, context, request_id or new_request_id())
     return {"ok": True, "request_id": photo.request_id}
 
 
@@ -183,8 +169,8 @@ def on_retry_reply(payload: dict) -> dict:
     """{girl_id} -> {ok}: ask again for an answer to the user's unanswered messages
     (after a chat_error with retry "reply")."""
     companion = require_companion(payload)
-    check_daily_limit(actions.replies_today, "DAILY_REPLY_LIMIT", "replies")
-    if not actions.retry_reply(current_user.id, companion):
+    quotas.check_daily(current_user.id, "message")
+    if not messages.retry_reply(current_user.id, companion):
         raise InputError("not_found", "There is nothing waiting for an answer.")
     return {"ok": True}
 
@@ -194,9 +180,8 @@ def on_regenerate_reply(payload: dict) -> dict:
     """{girl_id} -> {ok, deleted_id}: replace the companion's last reply; emits message_deleted,
     then the new reply as usual."""
     companion = require_companion(payload)
-    check_rate("message", "RATE_LIMIT_MESSAGES")
-    check_daily_limit(actions.replies_today, "DAILY_REPLY_LIMIT", "replies")
-    deleted_id = actions.regenerate_last_reply(current_user.id, companion)
+    quotas.check(current_user.id, "message")
+    deleted_id = messages.regenerate_last_reply(current_user.id, companion)
     if deleted_id is None:
         raise InputError("not_found", "The last message is not a reply that can be regenerated.")
     return {"ok": True, "deleted_id": deleted_id}
@@ -209,7 +194,7 @@ def on_edit_message(payload: dict) -> dict:
     companion = require_companion(payload)
     message = require_own_message(payload, companion)
     content = require_text(payload, "content", current_app.config["MAX_MESSAGE_LENGTH"])
-    return {"ok": True, "message": actions.edit_message(current_user.id, message, content)}
+    return {"ok": True, "message": messages.edit_message(current_user.id, message, content)}
 
 
 @chat_event("delete_message")
@@ -217,5 +202,5 @@ def on_delete_message(payload: dict) -> dict:
     """{girl_id, message_id} -> {ok}: delete the user's own message; emits message_deleted."""
     companion = require_companion(payload)
     message = require_own_message(payload, companion)
-    actions.delete_message(current_user.id, message)
+    messages.delete_message(current_user.id, message)
     return {"ok": True}

@@ -5,16 +5,17 @@ import sqlalchemy as sa
 from flask import abort, current_app, jsonify, make_response, render_template, request
 from flask_login import current_user, login_required
 
-from dreamchat.auth.forms import LogoutForm
+from dreamchat import tasks
+from dreamchat.actions.messages import unanswered_count
 from dreamchat.chat import bp
 from dreamchat.extensions import db
-from dreamchat.models import Companion, Message, Photo
+from dreamchat.models import Companion, Message, Photo, Sender
 
 MAX_PAGE = 100
 
 
 def companion_or_404(slug: str) -> Companion:
-    companion = db.session.scalar(sa.select(Companion).where(Companion.slug == slug))
+    companion = Companion.by_slug(slug)
     if companion is None:
         abort(404, description="No such companion.")
     return companion
@@ -43,11 +44,11 @@ def index():
     last_messages = {m.companion_id: m for m in db.session.scalars(sa.select(Message).where(Message.id.in_(last_ids)))}
     unread = dict(db.session.execute(
         sa.select(Message.companion_id, sa.func.count()).where(
-            Message.user_id == current_user.id, Message.sender == "girl", Message.read_at.is_(None),
+            Message.user_id == current_user.id, Message.sender == Sender.COMPANION, Message.read_at.is_(None),
             Message.status == "done")
         .group_by(Message.companion_id)).all())
     return render_template("chat/index.html", companions=companions, last_messages=last_messages,
-                           unread=unread, logout_form=LogoutForm())
+                           unread=unread)
 
 
 @bp.get("/chat/<girl_id>")
@@ -58,15 +59,11 @@ def conversation(girl_id: str):
     messages = conversation_page(current_user.id, companion.id, limit=page_size + 1)
     has_more = len(messages) > page_size
     messages = messages[-page_size:]
-    worker = current_app.extensions["companion_worker"]
-    unanswered = db.session.scalar(sa.select(sa.func.count(Message.id)).where(
-        Message.user_id == current_user.id, Message.companion_id == companion.id, Message.sender == "user",
-        Message.answered_at.is_(None)))
+    reply_failed = (unanswered_count(current_user.id, companion.id) > 0
+                    and not tasks.reply_running(current_user.id, companion.id))
     return render_template("chat/conversation.html", companion=companion, messages=messages,
-                           has_more=has_more, logout_form=LogoutForm(),
-                           max_length=current_app.config["MAX_MESSAGE_LENGTH"],
-                           stream=worker.active_stream(current_user.id, companion.id),
-                           reply_failed=bool(unanswered) and not worker.reply_running(current_user.id, companion.id))
+                           has_more=has_more, max_length=current_app.config["MAX_MESSAGE_LENGTH"],
+                           stream=tasks.active_stream(current_user.id, companion.id), reply_failed=reply_failed)
 
 
 def int_arg(name: str) -> int | None:

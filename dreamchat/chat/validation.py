@@ -4,9 +4,6 @@ from __future__ import annotations
 import re
 import uuid
 
-import sqlalchemy as sa
-
-from dreamchat.extensions import db
 from dreamchat.models import Companion
 
 CLIENT_ID_PATTERN = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
@@ -24,7 +21,7 @@ def require_companion(payload: dict) -> Companion:
     slug = payload.get("girl_id")
     if not isinstance(slug, str) or not slug:
         raise InputError("invalid", "girl_id is required.")
-    companion = db.session.scalar(sa.select(Companion).where(Companion.slug == slug)) if len(slug) <= 40 else None
+    companion = Companion.by_slug(slug)
     if companion is None:
         raise InputError("not_found", "No such companion.")
     return companion

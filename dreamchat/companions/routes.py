@@ -1,3 +1,4 @@
+"""Companions over HTTP and the CLI: avatars, `flask companions seed|import|import-card`, persona validation."""
 from __future__ import annotations
 
 import hashlib
@@ -26,8 +27,7 @@ SLUG_CHARS = set("abcdefghijklmnopqrstuvwxyz0123456789-")
 @bp.get("/companions/<slug>/avatar")
 def avatar(slug: str):
     """The companion's imported picture (PNG), else her drawn SVG avatar."""
-    companion = db.session.scalar(
-        sa.select(Companion).where(Companion.slug == slug).options(so.undefer(Companion.avatar_png)))
+    companion = Companion.by_slug(slug, so.undefer(Companion.avatar_png))
     if companion is None:
         abort(404)
     if companion.avatar_png:
@@ -125,7 +125,8 @@ def free_slug(base: str) -> str:
     raise AssertionError("unreachable")
 
 
-def import_card(data: bytes, filename: str, slug: str | None = None, update: bool = False) -> tuple[Companion, bool, ParsedCard]:
+def import_card(data: bytes, filename: str, slug: str | None = None,
+                update: bool = False) -> tuple[Companion, bool, ParsedCard]:
     """Create (or with update, overwrite) a companion from a Character Card V1/V2/V3, JSON or PNG.
 
     Raises CardError or PersonaError for files that cannot become a companion; nothing is stored then.
@@ -135,7 +136,7 @@ def import_card(data: bytes, filename: str, slug: str | None = None, update: boo
     parsed = parse_card(data, filename)
     wanted = slug or parsed.persona.slug
     persona = validate_persona({**parsed.persona_dict(), "slug": wanted if update else free_slug(wanted)})
-    companion = db.session.scalar(sa.select(Companion).where(Companion.slug == persona.slug))
+    companion = Companion.by_slug(persona.slug)
     created = companion is None
     if created:
         last = db.session.scalar(sa.select(sa.func.coalesce(sa.func.max(Companion.position), -1)))

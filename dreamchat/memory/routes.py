@@ -1,3 +1,4 @@
+"""The memory page: what each companion remembers about the user, to correct, add to or erase."""
 from __future__ import annotations
 
 import sqlalchemy as sa
@@ -7,9 +8,9 @@ from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField
 from wtforms.validators import DataRequired, Length
 
-from dreamchat.auth.forms import LogoutForm
+from dreamchat.actions import memory
 from dreamchat.extensions import db
-from dreamchat.models import Companion, MemoryFact, utcnow
+from dreamchat.models import Companion, MemoryFact
 
 bp = Blueprint("memory", __name__)
 
@@ -54,7 +55,7 @@ def index():
     for fact in facts:
         by_companion.setdefault(fact.companion, []).append(fact)
     return render_template("memory/index.html", by_companion=by_companion, kinds=dict(KINDS),
-                           new_form=new_fact_form(), erase_form=EraseForm(), logout_form=LogoutForm())
+                           new_form=new_fact_form(), erase_form=EraseForm())
 
 
 @bp.post("/memory")
@@ -64,10 +65,8 @@ def add():
     if not form.validate_on_submit():
         flash("Give the memory a companion, a kind and a text of at most 200 characters.", "error")
         return redirect(url_for("memory.index"))
-    companion = db.session.scalar(sa.select(Companion).where(Companion.slug == form.companion.data))
-    db.session.add(MemoryFact(user_id=current_user.id, companion_id=companion.id, kind=form.kind.data,
-                              value=form.value.data.strip()))
-    db.session.commit()
+    companion = Companion.by_slug(form.companion.data)
+    memory.add_fact(current_user.id, companion, form.kind.data, form.value.data)
     flash(f"{companion.name} will remember that.", "success")
     return redirect(url_for("memory.index"))
 
@@ -80,8 +79,7 @@ def update(fact_id: int):
     if not form.validate_on_submit():
         flash("A memory needs a text of at most 200 characters.", "error")
         return redirect(url_for("memory.index"))
-    fact.value, fact.updated_at = form.value.data.strip(), utcnow()
-    db.session.commit()
+    memory.correct_fact(fact, form.value.data)
     flash("Memory corrected.", "success")
     return redirect(url_for("memory.index"))
 
@@ -91,8 +89,7 @@ def update(fact_id: int):
 def erase(fact_id: int):
     fact = own_fact_or_404(fact_id)
     if EraseForm().validate_on_submit():
-        db.session.delete(fact)
-        db.session.commit()
+        memory.erase_fact(fact)
         flash("Memory erased.", "success")
     return redirect(url_for("memory.index"))
 
@@ -101,7 +98,6 @@ def erase(fact_id: int):
 @login_required
 def erase_all():
     if EraseForm().validate_on_submit():
-        db.session.execute(sa.delete(MemoryFact).where(MemoryFact.user_id == current_user.id))
-        db.session.commit()
+        memory.erase_all_facts(current_user.id)
         flash("Every memory is erased.", "success")
     return redirect(url_for("memory.index"))

@@ -14,7 +14,7 @@ def create_photo_provider(config) -> PhotoProvider:
 
         return LocalPhotoProvider()
     if name == "openai":
-        from dreamchat.ai.base import ProviderError
+        from dreamchat.providers import ProviderError
         from dreamchat.photos.openai_images import OpenAIImagesProvider
 
         try:

@@ -9,10 +9,10 @@ from dataclasses import dataclass
 
 import requests
 
-from dreamchat.ai.base import ProviderError
 from dreamchat.photos.base import PhotoProvider, PhotoRequest, PhotoResult, ProgressCallback
 from dreamchat.photos.prompt import (NEGATIVE_PROMPT, checked_image, decode_base64_image, photo_caption, photo_prompt,
                                      report_progress)
+from dreamchat.providers import ProviderError
 
 CONNECT_TIMEOUT = 10.0
 PROGRESS_TIMEOUT = 5.0

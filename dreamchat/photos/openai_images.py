@@ -1,47 +1,20 @@
 """Photos from an OpenAI-compatible Images API (OpenAI itself, or a self-hosted server that speaks it)."""
 from __future__ import annotations
 
-import email.utils
-import time
-
 import openai
 import requests
 
-from dreamchat.ai.base import ProviderError
 from dreamchat.photos.base import PhotoProvider, PhotoRequest, PhotoResult, ProgressCallback
 from dreamchat.photos.prompt import checked_image, decode_base64_image, photo_caption, photo_prompt, report_progress
+from dreamchat.providers import ProviderError, parse_retry_after
 
 MAX_DOWNLOAD_BYTES = 25_000_000
 QUOTA_CODES = {"insufficient_quota", "billing_hard_limit_reached", "billing_not_active"}
 
 
-def retry_after_seconds(headers) -> float | None:
-    """The server's retry hint in seconds from retry-after-ms or retry-after (seconds or an HTTP date)."""
-    if headers is None:
-        return None
-    milliseconds = headers.get("retry-after-ms")
-    if milliseconds:
-        try:
-            return max(0.0, float(milliseconds) / 1000)
-        except ValueError:
-            pass
-    value = headers.get("retry-after")
-    if not value:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    return max(0.0, when.timestamp() - time.time())
-
-
 def _error_from_status(error: openai.APIStatusError) -> ProviderError:
     status, code = error.status_code, (error.code or "")
-    retry_after = retry_after_seconds(error.response.headers)
+    retry_after = parse_retry_after(error.response.headers)
     message = f"images API {status}: {error.message}"
     if code in QUOTA_CODES or status == 402:
         return ProviderError("quota", message, retryable=False)

@@ -15,10 +15,10 @@ from dataclasses import dataclass
 from PIL import Image
 from PIL import features as pil_features
 
-from dreamchat.ai.base import ProviderError
 from dreamchat.companions.persona import Persona
 from dreamchat.photos.base import ProgressCallback
 from dreamchat.photos.local import caption_for, scene_for_context, time_of_day
+from dreamchat.providers import ProviderError
 
 log = logging.getLogger(__name__)
 

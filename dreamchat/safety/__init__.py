@@ -13,8 +13,7 @@ import logging
 from dataclasses import dataclass
 from pathlib import Path
 
-from dreamchat.understanding import claims_human, detect_crisis
-from dreamchat.understanding.safety import HONEST_PREFIX
+from dreamchat.understanding import HONEST_PREFIX, claims_human, detect_crisis
 
 log = logging.getLogger(__name__)
 

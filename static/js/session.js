@@ -1,26 +1,28 @@
-// Every page: the outbox of unsent messages (see OUTBOX_KEY in chat.js) does not outlive the
-// session. It is cleared when the user signs out or deletes the account, and by chat.js when the
-// server says `logged_out`.
+// Owns the outbox storage keys' lifetime: every outbox is cleared at sign-out, account deletion and `logged_out`.
+// No DOM work at import, so node can load it (tests/js/outbox.test.mjs).
 
-const OUTBOX_PREFIX = "dreamchat.outbox.";
+export const OUTBOX_PREFIX = "dreamchat.outbox.";
 
-function clearOutboxes() {
+/** Remove every user's outbox from storage (localStorage unless given). */
+export function clearOutboxes(storage) {
   try {
+    const store = storage || globalThis.localStorage;
     const keys = [];
-    for (let index = 0; index < localStorage.length; index += 1) {
-      const key = localStorage.key(index);
+    for (let index = 0; index < store.length; index += 1) {
+      const key = store.key(index);
       if (key && key.startsWith(OUTBOX_PREFIX)) keys.push(key);
     }
-    for (const key of keys) localStorage.removeItem(key);
+    for (const key of keys) store.removeItem(key);
   } catch {
     // Storage disabled (private mode, a policy): there is nothing to clear.
   }
 }
 
-window.dreamchatSession = { clearOutboxes };
-
-// Listening on the document, after the form's own listeners: a cancelled confirm() keeps the outbox.
-document.addEventListener("submit", (event) => {
-  if (event.defaultPrevented) return;
-  if (event.target.matches("form.logout-form, form.delete-account-form")) clearOutboxes();
-});
+/** Sign out and account deletion clear the outboxes. The listener is on the document, so the form's
+ *  own listeners run first: a cancelled confirm() keeps the outbox. */
+export function clearOutboxesOnSignOut(doc) {
+  doc.addEventListener("submit", (event) => {
+    if (event.defaultPrevented) return;
+    if (event.target.matches("form.logout-form, form.delete-account-form")) clearOutboxes();
+  });
+}

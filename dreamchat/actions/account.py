@@ -1,4 +1,4 @@
-"""Account changes that reach every session and socket of the user: commit first, then tell them.
+"""Accounts: sign-up, logout, password change and deletion, each reaching every session and socket concerned.
 
 A session is valid while the session token in its id (User.get_id) matches the user's; rotating
 the token signs out every session and remember-me cookie issued before, in every process, since
@@ -7,24 +7,31 @@ each request and each socket event loads the user again. The user's sockets are 
 """
 from __future__ import annotations
 
-import logging
-
 import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
 
-from dreamchat.extensions import db, socketio
+from dreamchat.actions.events import close_sockets, login_room
+from dreamchat.extensions import db
 from dreamchat.models import User, user_room
 
-log = logging.getLogger(__name__)
+
+def create_user(username: str, password: str) -> User | None:
+    """A new account, or None when the username is taken (in any case)."""
+    user = User(username=username)
+    user.set_password(password)
+    db.session.add(user)
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        return None
+    return user
 
 
-def close_user_sockets(user_id: int) -> None:
-    """Every socket of the user gets `logged_out`: through the message queue when there is one,
-    so other processes' sockets get it too; this process's sockets are also disconnected."""
-    room = user_room(user_id)
-    local_sids = [sid for sid, _ in socketio.server.manager.get_participants("/", room)]
-    socketio.emit("logged_out", {}, to=room)
-    for sid in local_sids:
-        socketio.server.disconnect(sid, namespace="/")
+def end_login_session(login_token: str | None) -> None:
+    """Logging out closes that login's sockets, in this process and the others."""
+    if login_token:
+        close_sockets(login_room(login_token))
 
 
 def change_password(user: User, new_password: str) -> None:
@@ -35,7 +42,7 @@ def change_password(user: User, new_password: str) -> None:
     user.set_password(new_password)
     user.rotate_session_token()
     db.session.commit()
-    close_user_sockets(user.id)
+    close_sockets(user_room(user.id))
 
 
 def tables_owned_by_users() -> list[sa.Table]:
@@ -56,4 +63,4 @@ def delete_account(user_id: int) -> None:
         db.session.execute(table.delete().where(table.c.user_id == user_id))
     db.session.execute(User.__table__.delete().where(User.__table__.c.id == user_id))
     db.session.commit()
-    close_user_sockets(user_id)
+    close_sockets(user_room(user_id))
