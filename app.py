@@ -24,16 +24,21 @@ app = create_app()
 
 def serve() -> None:
     from dreamchat import tasks
-    from dreamchat.serving import install_graceful_shutdown, listen_options, prepare_server
+    from dreamchat.serving import (IdleWebsockets, install_graceful_shutdown, listen_options, ping_floor,
+                                   prepare_server, server_options)
 
     host, port = listen_options()
-    prepare_server(socketio.async_mode)
+    config = app.config
+    prepare_server(socketio.async_mode, config["MAX_CONNECTIONS_PER_ADDRESS"])
+    options = server_options(socketio.async_mode, config["HTTP_HEADER_TIMEOUT_SECONDS"],
+                             config["HTTP_IDLE_TIMEOUT_SECONDS"])
+    if socketio.async_mode == "eventlet":
+        app.wsgi_app = IdleWebsockets(app.wsgi_app, config["HTTP_IDLE_TIMEOUT_SECONDS"], ping_floor(socketio))
     scheduler = app.extensions[tasks.EXTENSION]
     install_graceful_shutdown(scheduler, app.config["SHUTDOWN_GRACE_SECONDS"])
     socketio.start_background_task(scheduler.resume_unfinished)
     app.logger.info("DreamChat on http://%s:%s (%s)", host, port, socketio.async_mode)
-    socketio.run(app, host=host, port=port, debug=False, use_reloader=False, log_output=False,
-                 **({"max_size": 10_000} if socketio.async_mode == "eventlet" else {}))
+    socketio.run(app, host=host, port=port, debug=False, use_reloader=False, log_output=False, **options)
 
 
 if __name__ == "__main__":

@@ -6,6 +6,7 @@ import sys
 
 from flask import Flask, jsonify, render_template, request
 
+from dreamchat import wire_json
 from dreamchat.config import INSTANCE_DIR, Config
 from dreamchat.extensions import csrf, db, login_manager, migrate, socketio
 
@@ -53,6 +54,7 @@ def create_app(config: Config | None = None) -> Flask:
     csrf.init_app(app)
     socketio.init_app(
         app,
+        json=wire_json,
         async_mode=app.config["ASYNC_MODE"] or default_async_mode(),
         message_queue=app.config["SOCKETIO_MESSAGE_QUEUE"],
         cors_allowed_origins=app.config["CORS_ALLOWED_ORIGINS"],
@@ -60,6 +62,7 @@ def create_app(config: Config | None = None) -> Flask:
         logger=False,
         engineio_logger=False,
     )
+    trust_proxies(app)
 
     from dreamchat import quotas, tasks
     from dreamchat.actions import events  # noqa: F401 - registers the listener that emits events after commit
@@ -107,6 +110,19 @@ def create_app(config: Config | None = None) -> Flask:
     return app
 
 
+def trust_proxies(app: Flask) -> None:
+    """TRUSTED_PROXIES=N: the client address and scheme are taken from the X-Forwarded-For and
+    X-Forwarded-Proto headers set by the N proxies in front (werkzeug's ProxyFix), so throttles key
+    on the real client. Wraps the Socket.IO middleware too, so socket handlers see the same address."""
+    hops = app.config["TRUSTED_PROXIES"]
+    if hops < 0:
+        raise SystemExit(f"TRUSTED_PROXIES must be 0 or more, got {hops}")
+    if hops:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
+
+
 def wants_json() -> bool:
     return request.path.startswith("/api/")
 
@@ -137,6 +153,10 @@ def register_security_headers(app: Flask) -> None:
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "same-origin")
         response.headers.setdefault("X-Frame-Options", "DENY")
+        # Pages and API answers are per user: never kept by the browser or any cache on the way
+        # (static files and avatars set their own Cache-Control; owner-only photos theirs).
+        if "Cache-Control" not in response.headers:
+            response.headers["Cache-Control"] = "private, no-store"
         return response
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 import logging
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 log = logging.getLogger(__name__)
@@ -26,12 +27,46 @@ def _env_int(name: str, default: int) -> int:
     return int(_env_float(name, default))
 
 
+PRIVATE_DIR_MODE = 0o700   # instance/: the database, the secret key, local photos
+PRIVATE_FILE_MODE = 0o600  # the SQLite database (and its -wal/-shm) and secret_key
+
+
+def ensure_instance_dir(path: Path | None = None) -> Path:
+    """The instance directory, created 0700; a looser existing one is tightened, with a warning."""
+    path = Path(path or INSTANCE_DIR)
+    path.mkdir(mode=PRIVATE_DIR_MODE, parents=True, exist_ok=True)
+    _tighten(path, PRIVATE_DIR_MODE)
+    return path
+
+
+def ensure_private_file(path: Path) -> None:
+    """Create `path` empty with mode 0600 if missing; tighten a looser existing file, with a warning."""
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE_MODE)
+        os.close(fd)
+    except FileExistsError:
+        _tighten(path, PRIVATE_FILE_MODE)
+
+
+def _tighten(path: Path, mode: int) -> None:
+    try:
+        current = path.stat().st_mode & 0o777
+        if current & ~mode:
+            path.chmod(mode)
+            log.warning("%s was readable by others (mode %o); changed it to %o", path, current, mode)
+    except OSError as error:  # not ours to change (a mounted volume): say so and carry on
+        log.warning("could not restrict the mode of %s: %s", path, error)
+
+
 def database_url_from_env() -> str:
     """DATABASE_URL as SQLAlchemy wants it; platforms still hand out postgres:// URLs."""
     url = os.environ.get("DATABASE_URL", "").strip()
     if not url:
-        INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
-        return f"sqlite:///{INSTANCE_DIR / 'dreamchat.db'}"
+        ensure_instance_dir()
+        database = INSTANCE_DIR / "dreamchat.db"
+        if database.exists():
+            _tighten(database, PRIVATE_FILE_MODE)  # a new one is created 0600 on connect (extensions.py)
+        return f"sqlite:///{database}"
     if url.startswith("postgres://"):
         url = "postgresql://" + url[len("postgres://"):]
     return url
@@ -44,11 +79,14 @@ def secret_key_from_env() -> str:
         return key
     key_file = INSTANCE_DIR / "secret_key"
     if key_file.exists():
+        ensure_private_file(key_file)
         return key_file.read_text().strip()
-    INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
+    ensure_instance_dir()
     key = secrets.token_hex(32)
-    key_file.write_text(key)
-    key_file.chmod(0o600)
+    # 0600 from creation: never readable by others, not even for a moment.
+    fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as out:
+        out.write(key)
     log.warning("SECRET_KEY is not set: generated one in %s. Set SECRET_KEY in production.", key_file)
     return key
 
@@ -60,6 +98,19 @@ def cors_origins_from_env():
     if raw == "*":
         return "*"
     return [origin.strip() for origin in raw.split(",") if origin.strip()]
+
+
+def rate_limit_storage_from_env() -> str:
+    """Where the limits are counted: RATE_LIMIT_STORAGE_URL, else Redis when REDIS_URL or a redis://
+    SOCKETIO_MESSAGE_QUEUE is set (so limits hold across processes), else this process's memory."""
+    explicit = os.environ.get("RATE_LIMIT_STORAGE_URL", "").strip()
+    if explicit:
+        return explicit
+    for name in ("REDIS_URL", "SOCKETIO_MESSAGE_QUEUE"):
+        url = os.environ.get(name, "").strip()
+        if url.startswith(("redis://", "rediss://")):
+            return url
+    return "memory://"
 
 
 class Config:
@@ -105,6 +156,22 @@ class Config:
         self.RATE_LIMIT_MESSAGES = _env_int("RATE_LIMIT_MESSAGES", 30)
         self.RATE_LIMIT_PHOTOS = _env_int("RATE_LIMIT_PHOTOS", 5)
         self.RATE_LIMIT_WINDOW_SECONDS = _env_float("RATE_LIMIT_WINDOW_SECONDS", 60)
+        # `sync` requests per user per minute (0: no limit); each can answer up to 500 events.
+        self.RATE_LIMIT_SYNCS = _env_int("RATE_LIMIT_SYNCS", 30)
+        # The replay log (user_events): the last EVENT_LOG_KEEP events per user (0: no count limit),
+        # none older than EVENT_LOG_DAYS days (0: no age limit); sync answers reset past it.
+        self.EVENT_LOG_KEEP = _env_int("EVENT_LOG_KEEP", 1000)
+        self.EVENT_LOG_DAYS = _env_float("EVENT_LOG_DAYS", 7)
+        self.RATE_LIMIT_LOGINS = _env_int("RATE_LIMIT_LOGINS", 20)  # per client address per minute
+        self.RATE_LIMIT_SIGNUPS = _env_int("RATE_LIMIT_SIGNUPS", 5)  # per client address per hour
+        self.RATE_LIMIT_STORAGE_URL = rate_limit_storage_from_env()
+        self.RATE_LIMIT_STRATEGY = os.environ.get("RATE_LIMIT_STRATEGY", "").strip() or "moving-window"
+        self.RATE_LIMIT_KEY_PREFIX = os.environ.get("RATE_LIMIT_KEY_PREFIX", "").strip() or "dreamchat"
+        # Proxies in front that set X-Forwarded-For/-Proto (a PaaS router: 1); 0 trusts no header.
+        self.TRUSTED_PROXIES = _env_int("TRUSTED_PROXIES", 0)
+        # A login unused this long ends; "Keep me signed in" lasts as long after the last visit.
+        self.LOGIN_IDLE_DAYS = _env_float("LOGIN_IDLE_DAYS", 30)
+        self.REMEMBER_COOKIE_DURATION = timedelta(days=self.LOGIN_IDLE_DAYS)
         self.HISTORY_PAGE_SIZE = 50
         self.DAILY_REPLY_LIMIT = _env_int("DAILY_REPLY_LIMIT", 1000)
         self.DAILY_PHOTO_LIMIT = _env_int("DAILY_PHOTO_LIMIT", 50)
@@ -123,6 +190,18 @@ class Config:
         self.CRISIS_RESOURCES_FILE = os.environ.get("CRISIS_RESOURCES_FILE", "").strip() or None
         self.BREAK_REMINDER_MINUTES = _env_float("BREAK_REMINDER_MINUTES", 180)
         self.MAX_CONTENT_LENGTH = 11 * 1024 * 1024
+        # Character cards (admin upload, `flask companions import-card`): each parsed text field,
+        # the inflated text of PNG card chunks, and the time one card may take to read.
+        self.CARD_MAX_FIELD_BYTES = _env_int("CARD_MAX_FIELD_BYTES", 32 * 1024)
+        self.CARD_MAX_INFLATED_BYTES = _env_int("CARD_MAX_INFLATED_BYTES", 2 * 1024 * 1024)
+        self.CARD_PARSE_TIMEOUT_SECONDS = _env_float("CARD_PARSE_TIMEOUT_SECONDS", 5)
+        # `python app.py` connections: time to send the request headers, time a connection may sit
+        # idle between requests (0: no limit), and open connections per client address (0: no cap).
+        self.HTTP_HEADER_TIMEOUT_SECONDS = _env_float("HTTP_HEADER_TIMEOUT_SECONDS", 10)
+        self.HTTP_IDLE_TIMEOUT_SECONDS = _env_float("HTTP_IDLE_TIMEOUT_SECONDS", 60)
+        # Counted by the TCP peer: behind proxies (TRUSTED_PROXIES) every client is a proxy, so off by default.
+        self.MAX_CONNECTIONS_PER_ADDRESS = _env_int("MAX_CONNECTIONS_PER_ADDRESS",
+                                                    0 if getattr(self, "TRUSTED_PROXIES", 0) else 200)
 
 
 class TestConfig(Config):
@@ -144,3 +223,6 @@ class TestConfig(Config):
         self.WTF_CSRF_ENABLED = False
         self.SOCKETIO_MESSAGE_QUEUE = None
         self.ASYNC_MODE = "threading"
+        # Each test app counts in its own memory; many tests sign up several users from one address.
+        self.RATE_LIMIT_STORAGE_URL = "memory://"
+        self.RATE_LIMIT_SIGNUPS = 0

@@ -1,6 +1,7 @@
 """Extensions, created once and bound to the app in create_app."""
 import os
 import sqlite3
+from pathlib import Path
 
 from flask_login import LoginManager
 from flask_migrate import Migrate
@@ -26,6 +27,22 @@ socketio = SocketIO()
 SQLITE_SYNCHRONOUS = os.environ.get("SQLITE_SYNCHRONOUS", "NORMAL").upper()
 if SQLITE_SYNCHRONOUS not in ("OFF", "NORMAL", "FULL", "EXTRA"):
     raise SystemExit(f"SQLITE_SYNCHRONOUS must be NORMAL or FULL, got {SQLITE_SYNCHRONOUS!r}")
+
+
+@event.listens_for(Engine, "do_connect")
+def create_sqlite_file_privately(dialect, _record, cargs, cparams) -> None:
+    """The SQLite file (password hashes, chats) is created 0600 before SQLite opens it (SQLite gives its
+    -wal and -shm files the same mode); a looser existing file is tightened with a warning."""
+    if dialect.name != "sqlite":
+        return
+    path = cargs[0] if cargs else cparams.get("database")
+    if isinstance(path, str) and path and path != ":memory:" and not path.startswith("file:"):
+        from dreamchat.config import ensure_private_file
+
+        try:
+            ensure_private_file(Path(path))
+        except OSError:
+            pass  # SQLite will say what is wrong with the path
 
 
 @event.listens_for(Engine, "connect")

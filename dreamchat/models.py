@@ -1,16 +1,15 @@
 """The stored state: users, companions, their conversations and the photos in them."""
 from __future__ import annotations
 
+import hashlib
 import json
 import secrets
 from datetime import datetime, timezone
 from enum import StrEnum
 
 import sqlalchemy as sa
-from flask import current_app
 import sqlalchemy.orm as so
 from flask_login import UserMixin
-from werkzeug.security import check_password_hash, generate_password_hash
 
 from dreamchat.companions.persona import Persona
 from dreamchat.extensions import db
@@ -51,7 +50,7 @@ class User(UserMixin, db.Model):
     chat_started_at: so.Mapped[datetime | None]
     last_chat_at: so.Mapped[datetime | None]
     break_reminded_at: so.Mapped[datetime | None]
-    # Part of the id in every session and remember-me cookie: a new token signs them all out.
+    # Unused since login sessions (LoginSession, migration 0009); kept so the users table is not rebuilt.
     session_token: so.Mapped[str] = so.mapped_column(sa.String(64), default=new_session_token)
 
     __table_args__ = (
@@ -60,18 +59,43 @@ class User(UserMixin, db.Model):
         {"sqlite_autoincrement": True},
     )
 
-    def set_password(self, password: str) -> None:
-        self.password_hash = generate_password_hash(password, method=current_app.config["PASSWORD_HASH_METHOD"])
-
-    def check_password(self, password: str) -> bool:
-        return check_password_hash(self.password_hash, password)
+    # The login this object was loaded through or signed in with (not stored): its Flask-Login id.
+    login_id = None  # str
 
     def get_id(self) -> str:
-        """What Flask-Login keeps in the session and the remember-me cookie (see load_user)."""
-        return f"{self.id}:{self.session_token}"
+        """What Flask-Login keeps in the session and the remember-me cookie: "<login session id>:<token>"
+        (see auth.sessions). A user not bound to a login session cannot be signed in."""
+        if not self.login_id:
+            raise RuntimeError("sign users in with auth.sessions.sign_in, which binds a login session")
+        return self.login_id
 
-    def rotate_session_token(self) -> None:
-        self.session_token = new_session_token()
+    def __eq__(self, other):
+        return self is other
+
+    __hash__ = object.__hash__
+
+
+class LoginSession(db.Model):
+    """One sign-in (one browser): the session and remember-me cookies carry its id and a random
+    token, stored here only as its SHA-256; deleting the row signs that browser out everywhere."""
+
+    __tablename__ = "login_sessions"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    user_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("users.id"), index=True)
+    token_hash: so.Mapped[str] = so.mapped_column(sa.String(64))
+    created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
+    last_seen_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
+    remember: so.Mapped[bool] = so.mapped_column(default=False)
+    user_agent: so.Mapped[str] = so.mapped_column(sa.String(120), default="")
+
+    user: so.Mapped[User] = so.relationship(lazy="joined")
+
+    __table_args__ = ({"sqlite_autoincrement": True},)
+
+    @staticmethod
+    def hash_token(token: str) -> str:
+        return hashlib.sha256(token.encode()).hexdigest()
 
 
 def user_room(user_id: int) -> str:

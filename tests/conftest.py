@@ -25,6 +25,7 @@ from dreamchat.config import TestConfig
 from dreamchat.extensions import db, socketio
 
 ROOT = Path(__file__).resolve().parent.parent
+TEST_RUN_KEY_PREFIX = f"dreamchat-test-{uuid.uuid4().hex[:12]}"
 PASSWORD = "correct horse battery"
 
 # Fixture modules: fake_openai, fake_image_server, and browser and page (browser_support skips itself,
@@ -240,7 +241,10 @@ def start_live_server(instance_dir: Path, port: int | None = None, template: Pat
     port = port or free_port()
     env = {**os.environ, "DREAMCHAT_INSTANCE_DIR": str(instance_dir), "FLASK_APP": "app.py",
            "SECRET_KEY": "live-test-secret", "HOST": "127.0.0.1", "PORT": str(port),
-           "REPLY_DELAY_SCALE": "0.2", "LOG_LEVEL": "INFO", "PYTHONUNBUFFERED": "1"}
+           "REPLY_DELAY_SCALE": "0.2", "LOG_LEVEL": "INFO", "PYTHONUNBUFFERED": "1",
+           # Tests sign up and sign in many users from 127.0.0.1: limits open unless a test sets them;
+           # limits kept in a Redis (a redis:// message queue) are this run's own.
+           "RATE_LIMIT_SIGNUPS": "0", "RATE_LIMIT_LOGINS": "0", "RATE_LIMIT_KEY_PREFIX": TEST_RUN_KEY_PREFIX}
     env.pop("DATABASE_URL", None)
     env.update({key: str(value) for key, value in env_overrides.items()})
     database = instance_dir / "dreamchat.db"

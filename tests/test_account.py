@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 from dreamchat.ai.base import Reply, ReplyProvider
 from dreamchat.extensions import db, socketio
-from dreamchat.models import Photo, User
+from dreamchat.models import LoginSession, Photo, User
 from tests.conftest import (PASSWORD, AuthActions, names_of, new_client_id, payloads, wait_for_background_work,
                             wait_for_events)
 
@@ -280,6 +280,8 @@ def test_deleting_the_account_erases_every_row_closes_its_sockets_and_frees_the_
         photo_url = db.session.scalars(sa.select(Photo).where(Photo.user_id == user_id)).first().url
     old_session = client.get_cookie("session").value
     old_remember = client.get_cookie("remember_token").value
+    with app.app_context():
+        old_login_id = db.session.scalar(sa.select(LoginSession.id).where(LoginSession.user_id == user_id))
 
     response = delete_account(client)
 
@@ -307,8 +309,9 @@ def test_deleting_the_account_erases_every_row_closes_its_sockets_and_frees_the_
     new_id = user_id_of(app, "alex")
     assert new_id != user_id
     with app.app_context():
-        # Even were the old id handed out again, the old cookies carry the old session token.
-        db.session.execute(sa.update(User).where(User.id == new_id).values(id=user_id))
+        assert db.session.scalar(sa.select(sa.func.count()).where(LoginSession.user_id == user_id)) == 0
+        # Even were the old login id handed out again, the old cookies carry the old login's token.
+        db.session.execute(sa.update(LoginSession).where(LoginSession.user_id == new_id).values(id=old_login_id))
         db.session.commit()
     for old in (with_old_cookies(session=old_session), with_old_cookies(remember_token=old_remember)):
         assert old.get("/").headers["Location"].startswith("/login")

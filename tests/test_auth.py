@@ -123,3 +123,35 @@ def test_security_headers(client):
     response = client.get("/login")
     assert "script-src 'self'" in response.headers["Content-Security-Policy"]
     assert response.headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_password_hashing_runs_in_eventlets_thread_pool_under_eventlet(app, client, auth, monkeypatch):
+    """Under eventlet every hash and check (sign-up, sign-in, unknown users' dummy check, the account
+    page's password forms) goes through eventlet.tpool, off the event loop; the configured method is kept."""
+    from eventlet import tpool
+
+    from tests.conftest import PASSWORD
+
+    ran = []
+
+    def execute(function, *args):
+        ran.append(function.__name__)
+        return function(*args)
+
+    monkeypatch.setattr(socketio, "async_mode", "eventlet")
+    monkeypatch.setattr(tpool, "execute", execute)
+    assert auth.register("alex").status_code == 302
+    assert ran == ["generate_password_hash"]
+    auth.logout()
+    assert auth.login("alex").status_code == 302
+    auth.logout()
+    assert auth.login("nobody-by-this-name").status_code == 401
+    assert ran.count("check_password_hash") == 2
+    assert auth.login("alex").status_code == 302
+    assert client.post("/account/password", data={"current_password": PASSWORD, "new_password": "another passphrase",
+                                                  "new_password_confirm": "another passphrase"}).status_code == 302
+    assert client.post("/account/delete", data={"password": "wrong", "understood": "y"}).status_code == 400
+    assert ran.count("check_password_hash") == 5 and ran.count("generate_password_hash") >= 2
+    with app.app_context():
+        stored = db.session.scalar(sa.select(User.password_hash))
+    assert stored.startswith(app.config["PASSWORD_HASH_METHOD"])

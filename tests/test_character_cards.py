@@ -262,3 +262,95 @@ def test_non_latin_names_still_get_a_valid_slug():
     assert parsed.persona.name == "美咲"
     assert parsed.persona.slug.startswith("companion-")
     validate_persona(parsed.persona_dict())
+
+
+# Hostile cards: bounded time and memory, refused with a message naming the limit ------------------
+
+def hostile_field(size: int = 200 * 1024) -> str:
+    """What made html.parser quadratic: tags it can never close, over and over."""
+    unit = "<a b='"
+    return unit * (size // len(unit))
+
+
+def timed_parse(data: bytes, name: str):
+    import time
+
+    started = time.perf_counter()
+    try:
+        return parse_card(data, name), time.perf_counter() - started
+    except CardError as error:
+        return error, time.perf_counter() - started
+
+
+@pytest.mark.parametrize("key", ["description", "first_mes", "name", "mes_example"])
+def test_a_200_kb_field_is_refused_at_once_naming_the_limit(key):
+    result, seconds = timed_parse(as_json(v2_card(**{key: hostile_field()})), "big.json")
+    assert isinstance(result, CardError) and seconds < 1, (result, seconds)
+    assert key in str(result) and "32 KB" in str(result) and "CARD_MAX_FIELD_BYTES" in str(result)
+
+
+def test_a_200_kb_field_in_a_png_card_is_refused_at_once():
+    result, seconds = timed_parse(png_card(v2_card(description=hostile_field())), "big.png")
+    assert isinstance(result, CardError) and "CARD_MAX_FIELD_BYTES" in str(result) and seconds < 2
+
+
+def test_lists_are_capped_as_a_whole():
+    result, _ = timed_parse(as_json(v2_card(tags=["x" * 1000] * 100)), "tags.json")
+    assert isinstance(result, CardError) and "'tags'" in str(result)
+
+
+def test_hostile_html_just_under_the_cap_parses_in_linear_time():
+    field = hostile_field(30 * 1024)
+    card = v2_card(description="Mia is 24. " + field, personality=field, scenario=field, first_mes=field,
+                   mes_example=field, alternate_greetings=[field])
+    result, seconds = timed_parse(as_json(card), "edge.json")
+    assert not isinstance(result, CardError) and seconds < 2, (result, seconds)
+    assert result.persona.age == 24
+
+
+def test_html_is_still_stripped_the_same_way():
+    from dreamchat.companions.cards.text import strip_html
+
+    text = "<p>Mia is a <b>24</b> x < y</p><script>bad()</script>a&amp;b <!-- note --> 3<4 <a title='x>y'>t</a>"
+    assert strip_html(text) == "\nMia is a 24 x < y\na&b  3<4 t"
+    assert strip_html("<!-- never closed <b>bold</b>") == "<!-- never closed bold"
+
+
+def ztxt_bomb(keyword: bytes, megabytes: float = 1.6) -> bytes:
+    """A PNG whose zTXt chunks inflate ~1000x: 1.6 MB on the wire, ~1.6 GB inflated."""
+    out = io.BytesIO()
+    Image.new("RGB", (8, 8), "red").save(out, format="PNG")
+    plain = out.getvalue()
+    bomb = zlib.compress(b"\0" * (16 * 1024 * 1024), 9)
+    chunks = b"".join(chunk(b"zTXt", keyword + b"\0\0" + bomb) for _ in range(int(megabytes * 1024 * 1024 / len(bomb))))
+    return plain[:-12] + chunks + plain[-12:]
+
+
+def test_a_ztxt_bomb_under_another_keyword_is_never_inflated():
+    data = ztxt_bomb(b"Comment")
+    assert 1_400_000 < len(data) < 1_800_000
+    result, seconds = timed_parse(data, "bomb.png")
+    assert isinstance(result, CardError) and "without a character card" in str(result), result
+    assert seconds < 1, seconds
+
+
+def test_a_ztxt_bomb_under_chara_is_refused_naming_the_budget():
+    result, seconds = timed_parse(ztxt_bomb(b"chara"), "bomb.png")
+    assert isinstance(result, CardError) and "CARD_MAX_INFLATED_BYTES" in str(result), result
+    assert seconds < 1, seconds
+
+
+def test_the_inflated_budget_is_shared_and_a_real_card_fits():
+    payload = base64.b64encode(json.dumps(v2_card(name="Zed", description="Zed is 40.")).encode())
+    card = chunk(b"zTXt", b"chara\0\0" + zlib.compress(payload))
+    assert read_png_text_chunks(b"\x89PNG\r\n\x1a\n" + card, max_inflated=len(payload)) == [("chara", payload.decode())]
+    with pytest.raises(CardError, match="CARD_MAX_INFLATED_BYTES"):
+        read_png_text_chunks(b"\x89PNG\r\n\x1a\n" + card, max_inflated=len(payload) - 1)
+    # only the first chara chunk is read: a second one is not inflated at all
+    twice = b"\x89PNG\r\n\x1a\n" + card + card
+    assert read_png_text_chunks(twice, max_inflated=len(payload)) == [("chara", payload.decode())]
+
+
+def test_a_slow_card_is_refused_after_the_time_limit():
+    with pytest.raises(CardError, match="CARD_PARSE_TIMEOUT_SECONDS"):
+        parse_card(png_card(v2_card(description="Mia is 24. " + "word " * 5000)), "slow.png", timeout=1e-9)

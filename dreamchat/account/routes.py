@@ -1,4 +1,5 @@
-"""The account page: password change, data export and account deletion, each behind the password."""
+"""The account page: password change, data export, signing out everywhere and account deletion
+(password change and deletion behind the password)."""
 from __future__ import annotations
 
 import json
@@ -6,13 +7,14 @@ import logging
 from collections.abc import Iterator
 
 import sqlalchemy as sa
-from flask import (Blueprint, Response, flash, redirect, render_template, session,
+from flask import (Blueprint, Response, flash, g, make_response, redirect, render_template, session,
                    stream_with_context, url_for)
-from flask_login import current_user, login_remembered, login_required, login_user, logout_user
+from flask_login import current_user, login_required, logout_user
 
 from dreamchat import quotas
-from dreamchat.account.forms import ChangePasswordForm, DeleteAccountForm
+from dreamchat.account.forms import ChangePasswordForm, DeleteAccountForm, SignOutEverywhereForm
 from dreamchat.actions import account
+from dreamchat.auth import passwords, sessions
 from dreamchat.extensions import db
 from dreamchat.models import Companion, MemoryFact, Message, Photo, isoformat, utcnow
 
@@ -27,14 +29,19 @@ EXPORT_BATCH_SIZE = 500
 
 def account_page(password_form: ChangePasswordForm | None = None, delete_form: DeleteAccountForm | None = None,
                  status: int = 200):
-    return render_template("account/index.html", password_form=password_form or ChangePasswordForm(),
-                           delete_form=delete_form or DeleteAccountForm()), status
+    response = make_response(render_template(
+        "account/index.html", password_form=password_form or ChangePasswordForm(),
+        delete_form=delete_form or DeleteAccountForm(), sign_out_form=SignOutEverywhereForm()), status)
+    if status == 429 and g.get("retry_after"):
+        response.headers["Retry-After"] = str(g.retry_after)
+    return response
 
 
-def password_attempt_allowed() -> bool:
-    """The password forms are throttled per user, like sign-in, so a borrowed session cannot guess it."""
-    return quotas.attempt_allowed(current_user.id, "account_password", PASSWORD_ATTEMPTS_PER_WINDOW,
-                                  PASSWORD_WINDOW_SECONDS)
+def password_attempt_wait() -> int | None:
+    """The password forms are throttled per user, like sign-in, so a borrowed session cannot guess it:
+    the seconds to wait when over the limit, else None."""
+    return quotas.throttle("account_password", str(current_user.id), PASSWORD_ATTEMPTS_PER_WINDOW,
+                           PASSWORD_WINDOW_SECONDS)
 
 
 def refusal(form, password_field, what: str, wrong_password: str) -> int | None:
@@ -43,11 +50,13 @@ def refusal(form, password_field, what: str, wrong_password: str) -> int | None:
     if not form.validate_on_submit():
         log.warning("%s refused for user id=%s: invalid %s", what, current_user.id, ", ".join(form.errors))
         return 400
-    if not password_attempt_allowed():
+    wait = password_attempt_wait()
+    if wait is not None:
         password_field.errors.append("Too many attempts. Wait a few minutes and try again.")
+        g.retry_after = wait
         log.warning("account password attempts throttled for user id=%s", current_user.id)
         return 429
-    if not current_user.check_password(password_field.data):
+    if not passwords.password_matches(current_user.password_hash, password_field.data):
         log.warning("%s refused for user id=%s: wrong password", what, current_user.id)
         password_field.errors.append(wrong_password)
         return 400
@@ -64,18 +73,36 @@ def index():
 @bp.post("/account/password")
 @login_required
 def change_password():
-    """New password: every other session and socket of the user is signed out, this one stays."""
+    """New password: every session, remember-me cookie and socket of the user is signed out; this
+    browser is signed in again with a new login (remembered if it was)."""
     form = ChangePasswordForm()
     refused = refusal(form, form.current_password, "password change", "That is not your current password.")
     if refused:
         return account_page(password_form=form, status=refused)
     user = current_user._get_current_object()
-    remembered = login_remembered()
-    account.change_password(user, form.new_password.data)
-    login_user(user, remember=remembered)
+    new_hash = passwords.hash_password(form.new_password.data)
+    remembered = sessions.current_login_remembered()
+    account.change_password(user, new_hash)
+    sessions.sign_in(user, remember=remembered)
     log.info("user id=%s changed their password; other sessions signed out", user.id)
     flash("Your password was changed. Other sessions were signed out.", "success")
     return redirect(url_for("account.index"))
+
+
+@bp.post("/account/sign-out-everywhere")
+@login_required
+def sign_out_everywhere():
+    """Every login of the user ends, this one included: every browser, every remember-me cookie, every socket."""
+    form = SignOutEverywhereForm()
+    if not form.validate_on_submit():
+        return account_page(status=400)
+    user_id = current_user.id
+    account.end_all_login_sessions(user_id)
+    logout_user()
+    session.pop("login_token", None)
+    log.info("user id=%s signed out everywhere", user_id)
+    flash("You are signed out everywhere, on every device.", "info")
+    return redirect(url_for("auth.login"))
 
 
 @bp.get("/account/export")

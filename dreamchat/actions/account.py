@@ -1,24 +1,26 @@
-"""Accounts: sign-up, logout, password change and deletion, each reaching every session and socket concerned.
+"""Accounts: sign-up, login sessions, password change and deletion, each reaching every session and
+socket concerned.
 
-A session is valid while the session token in its id (User.get_id) matches the user's; rotating
-the token signs out every session and remember-me cookie issued before, in every process, since
-each request and each socket event loads the user again. The user's sockets are also told
-`logged_out` and closed, so open tabs leave at once.
+Each sign-in is a LoginSession row (its token stored hashed); the session and remember-me cookies
+carry its id and token, and every request and socket event loads the user through it
+(auth/sessions.py), in every process. Deleting the row signs that browser out; its sockets are
+also told `logged_out` and closed (the login room), so open tabs leave at once.
 """
 from __future__ import annotations
+
+from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
 from dreamchat.actions.events import close_sockets, login_room
 from dreamchat.extensions import db
-from dreamchat.models import User, user_room
+from dreamchat.models import LoginSession, User, user_room, utcnow
 
 
-def create_user(username: str, password: str) -> User | None:
+def create_user(username: str, password_hash: str) -> User | None:
     """A new account, or None when the username is taken (in any case)."""
-    user = User(username=username)
-    user.set_password(password)
+    user = User(username=username, password_hash=password_hash)
     db.session.add(user)
     try:
         db.session.commit()
@@ -28,19 +30,40 @@ def create_user(username: str, password: str) -> User | None:
     return user
 
 
-def end_login_session(login_token: str | None) -> None:
-    """Logging out closes that login's sockets, in this process and the others."""
-    if login_token:
-        close_sockets(login_room(login_token))
+def start_login_session(user_id: int, token_hash: str, remember: bool, user_agent: str,
+                        idle_before: datetime) -> LoginSession:
+    """A new login of the user; their logins unused since idle_before are deleted on the way."""
+    db.session.execute(sa.delete(LoginSession).where(LoginSession.user_id == user_id,
+                                                     LoginSession.last_seen_at < idle_before))
+    now = utcnow()
+    login = LoginSession(user_id=user_id, token_hash=token_hash, remember=remember, user_agent=user_agent,
+                         created_at=now, last_seen_at=now)
+    db.session.add(login)
+    db.session.commit()
+    return login
 
 
-def change_password(user: User, new_password: str) -> None:
-    """Store the new password with a new session token, then close the user's sockets.
+def end_login_session(login_session_id: int | None) -> None:
+    """Logging out: that login no longer loads anyone, and its sockets close, in every process."""
+    if login_session_id is None:
+        return
+    db.session.execute(sa.delete(LoginSession).where(LoginSession.id == login_session_id))
+    db.session.commit()
+    close_sockets(login_room(str(login_session_id)))
 
-    Every session signed in before, this one included, no longer loads the user: the caller
-    signs this one in again (login_user) so it carries the new id."""
-    user.set_password(new_password)
-    user.rotate_session_token()
+
+def end_all_login_sessions(user_id: int) -> None:
+    """Sign out everywhere: every login of the user ends and every socket of the user closes."""
+    db.session.execute(sa.delete(LoginSession).where(LoginSession.user_id == user_id))
+    db.session.commit()
+    close_sockets(user_room(user_id))
+
+
+def change_password(user: User, new_password_hash: str) -> None:
+    """Store the new password and end every login of the user, with its sockets, in one commit:
+    a copied cookie of this browser dies too. The caller signs this browser in again (a new login)."""
+    user.password_hash = new_password_hash
+    db.session.execute(sa.delete(LoginSession).where(LoginSession.user_id == user.id))
     db.session.commit()
     close_sockets(user_room(user.id))
 

@@ -6,6 +6,10 @@ below emits what that session queued, once the transaction is committed, so no c
 remember to emit and nothing is emitted for a transaction that rolled back. A tab that was away
 asks for what it missed with replay_since().
 
+The log is bounded: record_event() prunes the user's events beyond the last EVENT_LOG_KEEP or
+older than EVENT_LOG_DAYS, every few events, in the same transaction; replay past what is kept
+answers `reset`.
+
 Passing signals (typing, reply pieces, photo progress) are not events: emit_to_user() sends them
 at once and nothing stores them.
 """
@@ -14,12 +18,14 @@ from __future__ import annotations
 import json
 import logging
 from dataclasses import dataclass
+from datetime import timedelta
 
 import sqlalchemy as sa
+from flask import current_app
 from sqlalchemy.orm import Session, SessionTransaction
 
 from dreamchat.extensions import db, socketio
-from dreamchat.models import User, UserEvent, user_room
+from dreamchat.models import User, UserEvent, user_room, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -50,9 +56,34 @@ def record_event(user_id: int, name: str, payload: dict, skip_sid: str | None = 
         .returning(User.last_event_seq)).scalar_one()
     payload = {**payload, "seq": seq}
     session.add(UserEvent(user_id=user_id, seq=seq, name=name, payload_json=json.dumps(payload)))
+    prune_event_log(user_id, seq)
     transaction = session.get_nested_transaction() or session.get_transaction()
     session.info.setdefault(PENDING_EVENTS, []).append(PendingEvent(transaction, user_id, name, payload, skip_sid))
     return payload
+
+
+def prune_every(keep: int) -> int:
+    """How often (in events per user) to prune: about a tenth of what is kept, at most every 100."""
+    return max(1, min(100, keep // 10)) if keep else 100
+
+
+def prune_event_log(user_id: int, seq: int) -> None:
+    """Every prune_every(keep)-th event of a user, delete the user's events beyond the last
+    EVENT_LOG_KEEP and those older than EVENT_LOG_DAYS (0 turns either off), in the current
+    transaction: one indexed DELETE, so the log holds at most keep + prune_every events per user."""
+    config = current_app.config
+    keep = max(0, int(config.get("EVENT_LOG_KEEP", 1000) or 0))
+    days = max(0.0, float(config.get("EVENT_LOG_DAYS", 7) or 0))
+    if not (keep or days) or seq % prune_every(keep):
+        return
+    too_old = []
+    if keep:
+        too_old.append(UserEvent.seq <= seq - keep)
+    if days:
+        too_old.append(UserEvent.created_at < utcnow() - timedelta(days=days))
+    db.session.execute(sa.delete(UserEvent).where(UserEvent.user_id == user_id, UserEvent.seq < seq,
+                                                  sa.or_(*too_old))
+                       .execution_options(synchronize_session=False))
 
 
 @sa.event.listens_for(Session, "after_commit")
@@ -108,16 +139,20 @@ class Replay:
 
 
 def replay_since(user_id: int, last_seq: int) -> Replay:
-    """The user's events after last_seq, in order; reset when too many to replay one by one."""
+    """The user's events after last_seq, in order; reset when too many to replay one by one, or
+    when the first of them is no longer kept (pruned: older than the oldest kept event)."""
     current = db.session.scalar(sa.select(User.last_event_seq).where(User.id == user_id)) or 0
     if last_seq >= current:
         return Replay(events=[], last_seq=current, reset=last_seq > current)
     if current - last_seq > REPLAY_LIMIT:
         return Replay(events=[], last_seq=current, reset=True)
-    rows = db.session.scalars(sa.select(UserEvent).where(UserEvent.user_id == user_id, UserEvent.seq > last_seq)
-                              .order_by(UserEvent.seq))
+    rows = list(db.session.scalars(sa.select(UserEvent).where(UserEvent.user_id == user_id,
+                                                              UserEvent.seq > last_seq)
+                                   .order_by(UserEvent.seq).limit(REPLAY_LIMIT)))
+    if not rows or rows[0].seq != last_seq + 1:
+        return Replay(events=[], last_seq=current, reset=True)
     events = [{"name": row.name, "payload": row.payload} for row in rows]
-    return Replay(events=events, last_seq=events[-1]["payload"]["seq"] if events else current, reset=False)
+    return Replay(events=events, last_seq=rows[-1].seq, reset=False)
 
 
 def login_room(login_token: str) -> str:

@@ -123,19 +123,31 @@ def regenerate_last_reply(user_id: int, companion: Companion) -> int | None:
     return reply.id
 
 
+def answer_to_replace(user_id: int, message: Message) -> Message | None:
+    """The companion's answer to this message when it is the newest message (an edit replaces it)."""
+    if message.answered_at is None:
+        return None
+    reply = latest_message(user_id, message.companion_id)
+    return reply if is_text_reply(reply) and reply.created_at == message.answered_at else None
+
+
+def edit_gets_new_answer(user_id: int, message: Message) -> bool:
+    """Whether editing this message asks the companion for an answer (a generation): it is not
+    answered yet, or its answer is the newest message and gets replaced."""
+    return message.answered_at is None or answer_to_replace(user_id, message) is not None
+
+
 def edit_message(user_id: int, message: Message, content: str) -> dict:
     """Change the text of the user's own message. When the companion's answer to it is the
     newest message, that answer is replaced by one to the new text."""
+    reply = answer_to_replace(user_id, message)
     message.content, message.edited_at = content, utcnow()
-    reply = latest_message(user_id, message.companion_id)
-    regenerate = (message.answered_at is not None and is_text_reply(reply)
-                  and reply.created_at == message.answered_at)
-    if regenerate:
+    if reply is not None:
         unanswer(user_id, reply)
     db.session.flush()
     event = record_event(user_id, "message_updated", {"message": message.to_dict()})
     db.session.commit()
-    if regenerate or message.answered_at is None:
+    if reply is not None or message.answered_at is None:
         tasks.reply_later(user_id, message.companion_id)
     return event["message"]
 

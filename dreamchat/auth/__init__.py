@@ -1,4 +1,5 @@
-"""Sign-up, sign-in and sign-out (routes.py), with the forms they show (forms.py)."""
+"""Sign-up, sign-in and sign-out (routes.py), with the forms they show (forms.py); login sessions,
+how a cookie loads its user (sessions.py); password hashing off the event loop (passwords.py)."""
 from flask import Blueprint
 
 bp = Blueprint("auth", __name__)

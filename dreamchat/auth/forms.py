@@ -5,15 +5,16 @@ from wtforms.validators import DataRequired, EqualTo, Length, Regexp, Validation
 
 import sqlalchemy as sa
 
+from dreamchat.chat.validation import clean_text_field
 from dreamchat.extensions import db
 from dreamchat.models import User
 
-PASSWORD_RULES = (DataRequired(), Length(min=8, max=128))
+PASSWORD_RULES = (DataRequired(), Length(min=8, max=128), clean_text_field)
 
 
 class RegisterForm(FlaskForm):
     username = StringField("Username", validators=[
-        DataRequired(), Length(min=3, max=32),
+        DataRequired(), Length(min=3, max=32), clean_text_field,
         Regexp(r"^[A-Za-z0-9_.-]+$", message="Use letters, digits, dots, dashes or underscores."),
     ])
     password = PasswordField("Password", validators=[*PASSWORD_RULES])
@@ -32,8 +33,8 @@ class RegisterForm(FlaskForm):
 
 
 class LoginForm(FlaskForm):
-    username = StringField("Username", validators=[DataRequired(), Length(max=32)])
-    password = PasswordField("Password", validators=[DataRequired(), Length(max=128)])
+    username = StringField("Username", validators=[DataRequired(), Length(max=32), clean_text_field])
+    password = PasswordField("Password", validators=[DataRequired(), Length(max=128), clean_text_field])
     remember = BooleanField("Keep me signed in")
     submit = SubmitField("Sign in")
 

@@ -1,19 +1,23 @@
-"""Sign-up, sign-in and sign-out, and how a session id loads its user (a rotated token loads nobody)."""
-import hmac
+"""Sign-up, sign-in and sign-out; each sign-in is a login session (auth/sessions.py) that logout ends.
+
+Sign-in is throttled per client address across all usernames (RATE_LIMIT_LOGINS a minute) and per
+address and username; sign-up per client address (RATE_LIMIT_SIGNUPS an hour). A refusal is a 429
+with Retry-After and a small page saying when to try again, before any password is hashed. The client
+address is request.remote_addr, taken from X-Forwarded-For when TRUSTED_PROXIES is set (create_app).
+"""
 import logging
-import secrets
+import math
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
-from flask import flash, jsonify, redirect, render_template, request, session, url_for
-from flask_login import current_user, login_required, login_user, logout_user, user_loaded_from_cookie
-from werkzeug.security import check_password_hash, generate_password_hash
+from flask import current_app, flash, jsonify, redirect, render_template, request, session, url_for
+from flask_login import current_user, login_required, logout_user
 
 from dreamchat import quotas
 from dreamchat.actions import account
-from dreamchat.auth import bp
+from dreamchat.auth import bp, passwords, sessions
 from dreamchat.auth.forms import LoginForm, LogoutForm, RegisterForm
-from dreamchat.extensions import db, login_manager
+from dreamchat.extensions import db, login_manager, socketio
 from dreamchat.models import User
 
 log = logging.getLogger(__name__)
@@ -27,34 +31,49 @@ def unauthorized():
     return redirect(url_for("auth.login", next=request.path if request.path != "/" else None))
 
 
-@login_manager.user_loader
-def load_user(session_id: str) -> User | None:
-    """session_id is User.get_id(), "<id>:<session token>"; a rotated token or a bare id (an older
-    cookie) loads nobody."""
-    user_id, _, token = session_id.partition(":")
-    if not (user_id.isascii() and user_id.isdigit()) or not token:
-        return None
-    user = db.session.get(User, int(user_id))
-    if user is None or not hmac.compare_digest(user.session_token.encode(), token.encode()):
-        return None
-    return user
-
+load_user = login_manager.user_loader(sessions.load_user)
 
 LOGIN_ATTEMPTS_PER_WINDOW = 10
 LOGIN_WINDOW_SECONDS = 300
-# Checked against when the username is unknown, so both answers take as long.
-DUMMY_PASSWORD_HASH = generate_password_hash(secrets.token_hex(16))
+THROTTLED_ANSWER_DELAY = 1.0
 
 
-def start_session(user: User, remember: bool) -> None:
-    login_user(user, remember=remember)
-    session["login_token"] = secrets.token_urlsafe(16)
+def client_address() -> str:
+    return request.remote_addr or "unknown"
 
 
-@user_loaded_from_cookie.connect
-def restart_session_from_cookie(_app, user) -> None:
-    """A session restored by the remember-me cookie gets its own login token too, so logout closes its sockets."""
-    session["login_token"] = secrets.token_urlsafe(16)
+def wait_wording(seconds: int) -> str:
+    if seconds < 90:
+        return "a minute"
+    minutes = math.ceil(seconds / 60)
+    if minutes < 90:
+        return f"{minutes} minutes"
+    return f"{math.ceil(minutes / 60)} hours"
+
+
+def too_many(kind: str, what: str, seconds: int, back_url: str, back_label: str):
+    """A friendly page as a 429 with Retry-After; the refusal is logged once a minute per address.
+
+    Under eventlet the answer waits THROTTLED_ANSWER_DELAY first: a parked green thread costs
+    nothing, and a client flooding in a loop then gets one answer a second instead of keeping
+    the event loop busy drawing refusals (the connections per address are capped by serving.py)."""
+    if socketio.async_mode == "eventlet":
+        socketio.sleep(THROTTLED_ANSWER_DELAY)
+    if quotas.throttle("throttle-logged", f"{kind}/{client_address()}", 1, 60) is None:
+        log.warning("%s throttled for %s", kind, client_address())
+    message = f"Too many {what} from your network. Please wait {wait_wording(seconds)} and try again."
+    response = current_app.make_response((render_template("auth/too_many.html", message=message,
+                                                           back_url=back_url, back_label=back_label), 429))
+    response.headers["Retry-After"] = str(seconds)
+    return response
+
+
+def login_throttled(username: str) -> int | None:
+    """Seconds to wait when this sign-in attempt is over a limit, else None (the attempt is counted)."""
+    address = client_address()
+    return (quotas.throttle("login-address", address, current_app.config["RATE_LIMIT_LOGINS"], 60)
+            or quotas.throttle("login-name", f"{address}/{username.lower()}", LOGIN_ATTEMPTS_PER_WINDOW,
+                               LOGIN_WINDOW_SECONDS))
 
 
 def local_path_or_none(target: str | None) -> str | None:
@@ -73,12 +92,15 @@ def register():
         return redirect(url_for("chat.index"))
     form = RegisterForm()
     if form.validate_on_submit():
-        user = account.create_user(form.username.data, form.password.data)
+        wait = quotas.throttle("signup-address", client_address(), current_app.config["RATE_LIMIT_SIGNUPS"], 3600)
+        if wait is not None:
+            return too_many("sign-up", "new accounts", wait, url_for("auth.register"), "Back to sign-up")
+        user = account.create_user(form.username.data, passwords.hash_password(form.password.data))
         if user is None:
             form.username.errors.append("That username is taken.")
             return render_template("auth/register.html", form=form), 400
         log.info("registered user id=%s", user.id)
-        start_session(user, remember=False)
+        sessions.sign_in(user, remember=False)
         return redirect(url_for("chat.index"))
     return render_template("auth/register.html", form=form), 400 if form.errors else 200
 
@@ -90,19 +112,18 @@ def login():
         return redirect(next_path or url_for("chat.index"))
     form = LoginForm()
     if form.validate_on_submit():
-        attempt_key = f"login:{request.remote_addr}:{form.username.data.lower()}"
-        if not quotas.attempt_allowed(0, attempt_key, LOGIN_ATTEMPTS_PER_WINDOW, LOGIN_WINDOW_SECONDS):
-            log.warning("login throttled for %s", request.remote_addr)
-            flash("Too many attempts. Wait a few minutes and try again.", "error")
-            return render_template("auth/login.html", form=form), 429
+        wait = login_throttled(form.username.data)
+        if wait is not None:
+            return too_many("login", "sign-in attempts", wait, url_for("auth.login", next=next_path),
+                            "Back to sign-in")
         user = db.session.scalar(sa.select(User).where(sa.func.lower(User.username) == form.username.data.lower()))
-        password_ok = (user.check_password(form.password.data) if user is not None
-                       else check_password_hash(DUMMY_PASSWORD_HASH, form.password.data))
+        password_ok = (passwords.password_matches(user.password_hash, form.password.data) if user is not None
+                       else passwords.check_unknown_user(form.password.data))
         if user is None or not password_ok:
-            log.warning("failed login from %s", request.remote_addr)
+            log.warning("failed login from %s", client_address())
             flash("Wrong username or password.", "error")
             return render_template("auth/login.html", form=form), 401
-        start_session(user, remember=form.remember.data)
+        sessions.sign_in(user, remember=form.remember.data)
         return redirect(next_path or url_for("chat.index"))
     return render_template("auth/login.html", form=form), 400 if form.errors else 200
 
@@ -113,7 +134,7 @@ def logout():
     form = LogoutForm()
     if not form.validate_on_submit():
         return redirect(url_for("chat.index"))
-    account.end_login_session(session.get("login_token"))
+    account.end_login_session(sessions.current_login_session_id())
     logout_user()
     session.pop("login_token", None)
     flash("You are signed out.", "info")

@@ -10,8 +10,9 @@ from flask_socketio import ConnectionRefusedError, emit, join_room
 
 from dreamchat import quotas, tasks
 from dreamchat.actions import events, messages, photos, reads
-from dreamchat.chat.validation import (InputError, new_request_id, optional_client_id, optional_text,
-                                       require_bool, require_companion, require_id_list, require_text)
+from dreamchat.chat.validation import (InputError, check_payload_shape, is_id, new_request_id, optional_client_id,
+                                       optional_text, require_bool, require_companion, require_id,
+                                       require_id_list, require_text)
 from dreamchat.extensions import db, socketio
 from dreamchat.models import user_room
 
@@ -23,20 +24,44 @@ def error_ack(code: str, message: str) -> dict:
 
 
 def require_own_message(payload: dict, companion):
-    message_id = payload.get("message_id")
-    if not isinstance(message_id, int) or isinstance(message_id, bool) or message_id <= 0:
-        raise InputError("invalid", "message_id must be a positive integer.")
+    message_id = require_id(payload, "message_id")
     message = messages.own_message(current_user.id, companion, message_id)
     if message is None:
         raise InputError("not_found", "No such message of yours.")
     return message
 
 
+def before_generation(user_id: int) -> None:
+    """An event that makes the model write (send, an edit that is answered again, regenerate, retry)
+    first passes the message rate limit and the daily limit; raises LimitReached."""
+    quotas.check(user_id, "message")
+
+
+def generation_started(user_id: int) -> None:
+    """Count one more generation toward the daily limit, once the action that asks for it committed."""
+    quotas.count_generation(user_id)
+
+
+def check_change_rate(user_id: int) -> None:
+    """Changes that make no generation (an edit of an older message) still share the message rate."""
+    config = current_app.config
+    limit = config["RATE_LIMIT_MESSAGES"]
+    if limit and not quotas.attempt_allowed(user_id, "message_change", limit, config["RATE_LIMIT_WINDOW_SECONDS"]):
+        raise quotas.LimitReached("Slow down a little and try again in a moment.")
+
+
+def check_sync_rate(user_id: int) -> None:
+    """`sync` answers can be large: RATE_LIMIT_SYNCS per minute per user (0: no limit)."""
+    limit = current_app.config["RATE_LIMIT_SYNCS"]
+    if limit and not quotas.attempt_allowed(user_id, "sync", limit, 60):
+        raise quotas.LimitReached("Too many catch-up requests: try again in a moment.")
+
+
 def chat_event(name: str):
     """Register a handler that gets a validated dict payload and returns the ack.
 
     Unauthenticated calls, bad payloads and unexpected errors all become error acks,
-    so the connection always stays up.
+    so the connection always stays up. A refused input is logged at INFO at most.
     """
 
     def register(handler):
@@ -46,10 +71,9 @@ def chat_event(name: str):
                 if not current_user.is_authenticated:
                     log.warning("socket event %s refused: not signed in", name)
                     return error_ack("unauthorized", "Please sign in again.")
-                if not isinstance(payload, dict):
-                    return error_ack("invalid", "The payload must be an object.")
-                return handler(payload)
+                return handler(check_payload_shape(payload))
             except (InputError, quotas.LimitReached) as error:
+                log.debug("socket event %s refused: %s", name, error.code)
                 db.session.rollback()
                 return error_ack(error.code, error.message)
             except Exception:
@@ -89,7 +113,7 @@ def on_connect(auth=None):
         join_room(events.login_room(login_token))
     emit("connected", {"socketId": request.sid})
     last_seq = auth.get("last_seq") if isinstance(auth, dict) else None
-    if isinstance(last_seq, int) and not isinstance(last_seq, bool) and last_seq >= 0:
+    if is_id(last_seq, allow_zero=True):
         send_replay(last_seq)
 
 
@@ -105,10 +129,10 @@ def send_replay(last_seq: int) -> None:
 
 @chat_event("sync")
 def on_sync(payload: dict) -> dict:
-    """{last_seq} -> {ok}; emits `sync` with the events after last_seq (used when a client sees a gap)."""
-    last_seq = payload.get("last_seq")
-    if not isinstance(last_seq, int) or isinstance(last_seq, bool) or last_seq < 0:
-        raise InputError("invalid", "last_seq must be a non-negative integer.")
+    """{last_seq} -> {ok}; emits `sync` with the events after last_seq (used when a client sees a gap).
+    Throttled per user (RATE_LIMIT_SYNCS per minute)."""
+    last_seq = require_id(payload, "last_seq", allow_zero=True)
+    check_sync_rate(current_user.id)
     send_replay(last_seq)
     return {"ok": True}
 
@@ -123,8 +147,10 @@ def on_send_message(payload: dict) -> dict:
     existing = messages.find_by_client_id(current_user.id, client_id) if client_id else None
     if existing is not None:
         return {"ok": True, "message": existing.to_dict(), "seq": None, "duplicate": True}
-    quotas.check(current_user.id, "message")
+    before_generation(current_user.id)
     stored = messages.send_user_message(current_user.id, companion, content, client_id, sender_sid=request.sid)
+    if stored.created:
+        generation_started(current_user.id)
     return {"ok": True, "message": stored.message, "seq": stored.seq, "duplicate": not stored.created}
 
 
@@ -169,9 +195,12 @@ def on_retry_reply(payload: dict) -> dict:
     """{girl_id} -> {ok}: ask again for an answer to the user's unanswered messages
     (after a chat_error with retry "reply")."""
     companion = require_companion(payload)
-    quotas.check_daily(current_user.id, "message")
+    if not messages.unanswered_count(current_user.id, companion.id):
+        raise InputError("not_found", "There is nothing waiting for an answer.")
+    before_generation(current_user.id)
     if not messages.retry_reply(current_user.id, companion):
         raise InputError("not_found", "There is nothing waiting for an answer.")
+    generation_started(current_user.id)
     return {"ok": True}
 
 
@@ -180,21 +209,34 @@ def on_regenerate_reply(payload: dict) -> dict:
     """{girl_id} -> {ok, deleted_id}: replace the companion's last reply; emits message_deleted,
     then the new reply as usual."""
     companion = require_companion(payload)
-    quotas.check(current_user.id, "message")
+    if not messages.is_text_reply(messages.latest_message(current_user.id, companion.id)):
+        raise InputError("not_found", "The last message is not a reply that can be regenerated.")
+    before_generation(current_user.id)
     deleted_id = messages.regenerate_last_reply(current_user.id, companion)
     if deleted_id is None:
         raise InputError("not_found", "The last message is not a reply that can be regenerated.")
+    generation_started(current_user.id)
     return {"ok": True, "deleted_id": deleted_id}
 
 
 @chat_event("edit_message")
 def on_edit_message(payload: dict) -> dict:
     """{girl_id, message_id, content} -> {ok, message}: change the user's own message; emits
-    message_updated, and replaces the companion's answer to it when that answer is the newest message."""
+    message_updated, and replaces the companion's answer to it when that answer is the newest message.
+    An edit that is answered again counts as a generation (rate and daily limits); any other edit
+    shares the message rate limit."""
     companion = require_companion(payload)
     message = require_own_message(payload, companion)
     content = require_text(payload, "content", current_app.config["MAX_MESSAGE_LENGTH"])
-    return {"ok": True, "message": messages.edit_message(current_user.id, message, content)}
+    answers_again = messages.edit_gets_new_answer(current_user.id, message)
+    if answers_again:
+        before_generation(current_user.id)
+    else:
+        check_change_rate(current_user.id)
+    edited = messages.edit_message(current_user.id, message, content)
+    if answers_again:
+        generation_started(current_user.id)
+    return {"ok": True, "message": edited}
 
 
 @chat_event("delete_message")

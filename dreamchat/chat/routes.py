@@ -2,12 +2,13 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import abort, current_app, jsonify, make_response, render_template, request
+from flask import abort, current_app, jsonify, make_response, render_template
 from flask_login import current_user, login_required
 
 from dreamchat import tasks
 from dreamchat.actions.messages import unanswered_count
 from dreamchat.chat import bp
+from dreamchat.chat.validation import id_arg, id_or_404, is_clean_text
 from dreamchat.extensions import db
 from dreamchat.models import Companion, Message, Photo, Sender
 
@@ -15,7 +16,7 @@ MAX_PAGE = 100
 
 
 def companion_or_404(slug: str) -> Companion:
-    companion = Companion.by_slug(slug)
+    companion = Companion.by_slug(slug) if is_clean_text(slug) else None
     if companion is None:
         abort(404, description="No such companion.")
     return companion
@@ -66,23 +67,14 @@ def conversation(girl_id: str):
                            stream=tasks.active_stream(current_user.id, companion.id), reply_failed=reply_failed)
 
 
-def int_arg(name: str) -> int | None:
-    raw = request.args.get(name)
-    if raw is None:
-        return None
-    if not raw.isdigit():
-        abort(400, description=f"{name} must be a positive integer.")
-    return int(raw)
-
-
 @bp.get("/api/conversations/<girl_id>/messages")
 @login_required
 def history(girl_id: str):
     companion = companion_or_404(girl_id)
-    before, after = int_arg("before"), int_arg("after")
+    before, after = id_arg("before"), id_arg("after")
     if before is not None and after is not None:
         abort(400, description="Use before or after, not both.")
-    limit = int_arg("limit")
+    limit = id_arg("limit")
     limit = 50 if limit is None else limit
     if not 1 <= limit <= MAX_PAGE:
         abort(400, description=f"limit must be between 1 and {MAX_PAGE}.")
@@ -90,14 +82,18 @@ def history(girl_id: str):
     return jsonify(messages=[m.to_dict() for m in messages])
 
 
-@bp.get("/photos/<int:photo_id>")
+@bp.get("/photos/<photo_id>")
 @login_required
-def photo(photo_id: int):
+def photo(photo_id: str):
+    photo_id = id_or_404(photo_id)
     found = db.session.scalar(sa.select(Photo).where(Photo.id == photo_id, Photo.user_id == current_user.id,
                                                      Photo.status == "done").options(sa.orm.undefer(Photo.data)))
     if found is None:
         abort(404, description="No such photo.")
     response = make_response(found.data)
     response.headers["Content-Type"] = found.mime
-    response.headers["Cache-Control"] = "private, max-age=31536000, immutable"
+    # Owner-only URL (another user gets a 404) and a photo never changes: the owner's browser may keep
+    # it for an hour, no shared cache may (private), and it is not kept for a year after logout.
+    response.headers["Cache-Control"] = "private, max-age=3600"
+    response.headers["Vary"] = "Cookie"
     return response

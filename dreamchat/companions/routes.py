@@ -5,15 +5,17 @@ import hashlib
 import itertools
 import json
 import re
+import threading
 from pathlib import Path
 
 import click
 import sqlalchemy as sa
 import sqlalchemy.orm as so
-from flask import Blueprint, Response, abort, request
+from flask import Blueprint, Response, abort, current_app, request
 
 from dreamchat.companions.avatar import render_avatar_svg
 from dreamchat.companions.cards import MAX_CARD_BYTES, CardError, ParsedCard, parse_card
+from dreamchat.companions.cards.spec import MAX_FIELD_BYTES, MAX_INFLATED_BYTES, PARSE_TIMEOUT_SECONDS
 from dreamchat.companions.persona import Persona, load_default_personas
 from dreamchat.extensions import db
 from dreamchat.models import Companion
@@ -125,6 +127,43 @@ def free_slug(base: str) -> str:
     raise AssertionError("unreachable")
 
 
+_PARSING = threading.Semaphore(1)  # green under eventlet (app.py patches before importing this)
+
+
+def parse_card_off_loop(data: bytes, filename: str) -> ParsedCard:
+    """parse_card (text, PNG chunks, avatar decoding) in a worker thread under eventlet, so the event
+    loop keeps serving everyone else; refused after CARD_PARSE_TIMEOUT_SECONDS whatever the file."""
+    from dreamchat.extensions import socketio
+    from dreamchat.tasks.photo import run_blocking
+
+    config = current_app.config
+    timeout = float(config.get("CARD_PARSE_TIMEOUT_SECONDS", PARSE_TIMEOUT_SECONDS))
+    options = {"max_field_bytes": int(config.get("CARD_MAX_FIELD_BYTES", MAX_FIELD_BYTES)),
+               "max_inflated_bytes": int(config.get("CARD_MAX_INFLATED_BYTES", MAX_INFLATED_BYTES)),
+               "timeout": timeout or None}
+
+    def parse() -> ParsedCard:
+        return parse_card(data, filename, **options)
+
+    def one_at_a_time() -> ParsedCard:
+        # a 25-megapixel avatar takes ~100 MB while decoded: one card at a time bounds the memory
+        with _PARSING:
+            return run_blocking(parse)
+
+    if socketio.async_mode != "eventlet" or not timeout:
+        return one_at_a_time()
+    import eventlet
+
+    # parse_card also stops itself at the deadline; this bounds the wait (for the card before it too,
+    # and even if one step overruns).
+    try:
+        with eventlet.Timeout(timeout + 0.5):
+            return one_at_a_time()
+    except eventlet.Timeout:
+        raise CardError(f"{filename or 'the card'} took too long to read "
+                        f"(more than {timeout:g} s, CARD_PARSE_TIMEOUT_SECONDS)") from None
+
+
 def import_card(data: bytes, filename: str, slug: str | None = None,
                 update: bool = False) -> tuple[Companion, bool, ParsedCard]:
     """Create (or with update, overwrite) a companion from a Character Card V1/V2/V3, JSON or PNG.
@@ -133,7 +172,7 @@ def import_card(data: bytes, filename: str, slug: str | None = None,
     """
     if len(data) > MAX_CARD_BYTES:
         raise CardError(f"the card is too large (at most {MAX_CARD_BYTES // 1024 // 1024} MB)")
-    parsed = parse_card(data, filename)
+    parsed = parse_card_off_loop(data, filename)
     wanted = slug or parsed.persona.slug
     persona = validate_persona({**parsed.persona_dict(), "slug": wanted if update else free_slug(wanted)})
     companion = Companion.by_slug(persona.slug)

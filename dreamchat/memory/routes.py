@@ -9,6 +9,7 @@ from wtforms import SelectField, StringField
 from wtforms.validators import DataRequired, Length
 
 from dreamchat.actions import memory
+from dreamchat.chat.validation import clean_text_field, id_or_404
 from dreamchat.extensions import db
 from dreamchat.models import Companion, MemoryFact
 
@@ -19,7 +20,7 @@ KINDS = [("name", "Your name"), ("likes", "Something you like"), ("plans", "A pl
 
 
 class FactForm(FlaskForm):
-    value = StringField("What she remembers", validators=[DataRequired(), Length(max=200)])
+    value = StringField("What she remembers", validators=[DataRequired(), Length(max=200), clean_text_field])
 
 
 class NewFactForm(FactForm):
@@ -71,9 +72,10 @@ def add():
     return redirect(url_for("memory.index"))
 
 
-@bp.post("/memory/<int:fact_id>")
+@bp.post("/memory/<fact_id>")
 @login_required
-def update(fact_id: int):
+def update(fact_id: str):
+    fact_id = id_or_404(fact_id)
     fact = own_fact_or_404(fact_id)
     form = FactForm(prefix=f"fact-{fact_id}")
     if not form.validate_on_submit():
@@ -84,10 +86,10 @@ def update(fact_id: int):
     return redirect(url_for("memory.index"))
 
 
-@bp.post("/memory/<int:fact_id>/erase")
+@bp.post("/memory/<fact_id>/erase")
 @login_required
-def erase(fact_id: int):
-    fact = own_fact_or_404(fact_id)
+def erase(fact_id: str):
+    fact = own_fact_or_404(id_or_404(fact_id))
     if EraseForm().validate_on_submit():
         memory.erase_fact(fact)
         flash("Memory erased.", "success")

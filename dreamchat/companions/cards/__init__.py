@@ -12,8 +12,12 @@ holds the card JSON, base64-encoded. V2 and V3 nest the fields in ``data``::
 V1 cards are the flat form (name, description, personality, scenario, first_mes, mes_example).
 
 Cards are untrusted: every text field is stripped of HTML and ``{{macros}}`` and capped, the PNG is
-read defensively (Pillow first, then a small chunk parser of our own), the avatar is re-encoded
-without any metadata, and a card whose character is (or is described as) under 18 is refused.
+read by a small chunk parser of our own (Pillow only sees the image chunks, for the avatar), the
+avatar is re-encoded without any metadata, and a card whose character is (or is described as) under
+18 is refused. Hostile files are bounded: each parsed text field is capped before any parsing
+(CARD_MAX_FIELD_BYTES), only the first `chara`/`ccv3` chunks are inflated, within a total budget
+(CARD_MAX_INFLATED_BYTES), and parsing stops after CARD_PARSE_TIMEOUT_SECONDS; the refusal names the
+limit. `import_card` runs the parsing off the event loop.
 
     parsed = parse_card(path.read_bytes(), path.name)
     parsed.persona, parsed.avatar_png, parsed.warnings

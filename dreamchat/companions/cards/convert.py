@@ -3,13 +3,16 @@ from __future__ import annotations
 
 import hashlib
 import re
+import time
 from dataclasses import replace
+from typing import Callable
 
 from dreamchat.companions.cards.age import find_age
 from dreamchat.companions.cards.files import (avatar_png, card_from_chunks, image_palette, load_json, name_palette,
-                                              open_image, pillow_text_chunks, read_png_text_chunks)
+                                              open_image, scan_png)
 from dreamchat.companions.cards.spec import (CARD_FIELDS, INTEREST_MAX, INTERESTS_MAX, KNOWN_SPECS, LEGACY_ALIASES,
-                                             MAX_CARD_BYTES, META_TAGS, NAME_MAX, PNG_SIGNATURE, TAGLINE_MAX,
+                                             MAX_CARD_BYTES, MAX_FIELD_BYTES, MAX_INFLATED_BYTES, META_TAGS, NAME_MAX,
+                                             PARSE_TIMEOUT_SECONDS, PNG_SIGNATURE, TAGLINE_MAX,
                                              TAGLINE_SENTENCE_MAX, TEXT_MAX, TRAITS_MAX, CardError, ParsedCard)
 from dreamchat.companions.cards.text import clean_text, first_sentence, remove_macros, slugify, truncate
 from dreamchat.companions.persona import Persona
@@ -91,8 +94,35 @@ def _style(greeting: str) -> str:
     return ", ".join(notes) or "friendly and conversational"
 
 
-def card_to_persona(card: dict, warnings: list[str]) -> tuple[Persona, str]:
+# The fields that are parsed (HTML, macros, age); each is checked against the size cap first.
+PARSED_FIELDS = ("name", "description", "personality", "scenario", "first_mes", "mes_example")
+PARSED_LISTS = ("alternate_greetings", "tags")
+
+
+def check_field_sizes(fields: dict, limit: int) -> None:
+    """CardError naming the field when a text field (or a list's strings together) is over `limit` bytes."""
+    def size(value: object) -> int:
+        if isinstance(value, str):
+            return len(value) if len(value) * 4 <= limit else len(value.encode("utf-8", "surrogatepass"))
+        if isinstance(value, list):
+            return sum(size(item) for item in value if isinstance(item, str))
+        return 0
+
+    for key in PARSED_FIELDS + PARSED_LISTS:
+        n = size(fields.get(key))
+        if n > limit:
+            raise CardError(f"the card's {key!r} field is too long ({n // 1024} KB; at most "
+                            f"{limit // 1024} KB per field, CARD_MAX_FIELD_BYTES)")
+
+
+def _no_check() -> None:
+    return None
+
+
+def card_to_persona(card: dict, warnings: list[str], max_field_bytes: int = MAX_FIELD_BYTES,
+                    check: Callable[[], None] = _no_check) -> tuple[Persona, str]:
     fields, spec = _card_fields(card, warnings)
+    check_field_sizes(fields, max_field_bytes)
     raw_name = fields.get("name")
     name = clean_text(remove_macros(raw_name), single_line=True) if isinstance(raw_name, str) else ""
     name = _capped(name, NAME_MAX, "name", warnings)
@@ -105,7 +135,9 @@ def card_to_persona(card: dict, warnings: list[str]) -> tuple[Persona, str]:
     tags = [clean_text(t, single_line=True) for t in fields.get("tags") or []] \
         if isinstance(fields.get("tags"), list) else []
 
+    check()
     age = find_age(text, tags, warnings)
+    check()
 
     slug = slugify(name)
     if not slug:
@@ -154,8 +186,16 @@ def card_to_persona(card: dict, warnings: list[str]) -> tuple[Persona, str]:
     return persona, spec
 
 
-def parse_card(data: bytes, filename: str = "") -> ParsedCard:
-    """A companion from a character card file (JSON, or PNG with a `chara`/`ccv3` chunk)."""
+def parse_card(data: bytes, filename: str = "", *, max_field_bytes: int = MAX_FIELD_BYTES,
+               max_inflated_bytes: int = MAX_INFLATED_BYTES,
+               timeout: float | None = PARSE_TIMEOUT_SECONDS) -> ParsedCard:
+    """A companion from a character card file (JSON, or PNG with a `chara`/`ccv3` chunk).
+
+    Bounded whatever the file: each parsed text field at most max_field_bytes (checked before any
+    parsing), the inflated card text at most max_inflated_bytes, and CardError once `timeout`
+    seconds have passed (checked between steps). CPU work: callers on the event loop run it off
+    the loop (import_card does).
+    """
     if not isinstance(data, (bytes, bytearray, memoryview)):
         raise CardError("a card must be given as bytes")
     data = bytes(data)
@@ -165,24 +205,21 @@ def parse_card(data: bytes, filename: str = "") -> ParsedCard:
                         f"at most {MAX_CARD_BYTES // 1024 // 1024} MB)")
     if not data.strip():
         raise CardError(f"{label} is empty")
+    deadline = time.monotonic() + timeout if timeout else None
+
+    def check() -> None:
+        if deadline is not None and time.monotonic() > deadline:
+            raise CardError(f"{label} took too long to read (more than {timeout:g} s, CARD_PARSE_TIMEOUT_SECONDS)")
+
     warnings: list[str] = []
     image = None
     if data.startswith(PNG_SIGNATURE):
-        image, image_problem = open_image(data)
-        pillow_error: CardError | None = None
-        chunks, decode_problem = pillow_text_chunks(image)
-        if decode_problem:
-            image, image_problem = None, image_problem or decode_problem
-        try:
-            card = card_from_chunks(chunks, warnings)
-        except CardError as error:  # let our own parser have a go before giving up
-            card, pillow_error = None, error
-        if card is None:
-            card = card_from_chunks(read_png_text_chunks(data), warnings)
-        if card is None and pillow_error is not None:
-            raise pillow_error
+        chunks, image_data = scan_png(data, max_inflated=max_inflated_bytes)
+        check()
+        card = card_from_chunks(chunks, warnings)
         if card is None:
             raise CardError(f"{label} is a PNG without a character card (no 'chara' or 'ccv3' text chunk)")
+        image, image_problem = open_image(image_data)
         if image_problem:
             warnings.append(f"no avatar: {image_problem}")
     elif data.lstrip(b"\xef\xbb\xbf \t\r\n").startswith((b"{", b"[")):
@@ -193,18 +230,23 @@ def parse_card(data: bytes, filename: str = "") -> ParsedCard:
         raise CardError(f"{label} is a JPEG/WebP/GIF image; only PNG and JSON cards are supported")
     else:
         raise CardError(f"{label} is neither a PNG nor a JSON character card")
+    check()
 
-    persona, spec = card_to_persona(card, warnings)
+    persona, spec = card_to_persona(card, warnings, max_field_bytes, check)
     png = None
     if image is not None:
         try:
             png = avatar_png(image)
+            check()
             palette = image_palette(image)
             if palette:
                 persona = _replace_colors(persona, palette)
+        except CardError:
+            raise
         except Exception as error:  # a broken image must not sink a readable card
             png = None
             warnings.append(f"no avatar: the image could not be decoded ({error.__class__.__name__})")
+    check()
     return ParsedCard(persona=persona, avatar_png=png, warnings=warnings, spec=spec)
 
 

@@ -11,8 +11,8 @@ import re
 import struct
 import zlib
 
-from dreamchat.companions.cards.spec import (AVATAR_SIZE, CARD_KEYWORDS, MAX_CHUNKS, MAX_IMAGE_PIXELS, MAX_TEXT_BYTES,
-                                             PNG_SIGNATURE, CardError)
+from dreamchat.companions.cards.spec import (AVATAR_SIZE, CARD_KEYWORDS, MAX_CHUNKS, MAX_IMAGE_PIXELS,
+                                             MAX_INFLATED_BYTES, PNG_SIGNATURE, CardError)
 
 
 def load_json(raw: bytes, what: str) -> dict:
@@ -50,22 +50,42 @@ def decode_card_text(text: str) -> dict:
     return load_json(raw, "the card chunk")
 
 
-def _inflate(data: bytes) -> bytes:
-    inflater = zlib.decompressobj()
-    out = inflater.decompress(data, MAX_TEXT_BYTES)
-    if inflater.unconsumed_tail:
-        raise ValueError("compressed text chunk is too large")
-    return out
+class _Budget:
+    """What is left of the inflated-text budget, shared by every chunk of one file."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = self.left = limit
+
+    def inflate(self, data: bytes) -> bytes:
+        inflater = zlib.decompressobj()
+        out = inflater.decompress(data, self.left + 1)
+        if len(out) > self.left or inflater.unconsumed_tail:
+            raise CardError(f"the card's compressed text inflates to more than {self.limit // 1024} KB "
+                            f"(the limit is CARD_MAX_INFLATED_BYTES = {self.limit} bytes)")
+        self.left -= len(out)
+        return out
 
 
-def read_png_text_chunks(data: bytes) -> list[tuple[str, str]]:
-    """(keyword, text) of every tEXt, zTXt and iTXt chunk, reading as far as the file allows.
+# Chunks handed to Pillow for the avatar: the image itself, none of the metadata (no text to inflate).
+# An APNG's animation chunks are left out too: the avatar is the default image.
+IMAGE_CHUNKS = {b"IHDR", b"PLTE", b"tRNS", b"gAMA", b"cHRM", b"sRGB", b"sBIT", b"bKGD", b"pHYs", b"IDAT"}
 
+
+def scan_png(data: bytes, keywords: tuple[str, ...] = CARD_KEYWORDS,
+             max_inflated: int = MAX_INFLATED_BYTES) -> tuple[list[tuple[str, str]], bytes]:
+    """(keyword, text) of the card text chunks, and the PNG with only its image chunks (for Pillow).
+
+    Only tEXt/zTXt/iTXt chunks whose keyword is one of `keywords` are read; only those are inflated,
+    all of them together within `max_inflated` bytes (CardError past it). The first chunk of each
+    keyword is kept; once the first keyword (ccv3) is found no further text is read.
     Tolerates bad CRCs, truncation and garbage after IEND; skips chunks it cannot decode.
     """
     if not data.startswith(PNG_SIGNATURE):
         raise CardError("not a PNG file")
+    wanted = {keyword.encode("latin-1") for keyword in keywords}
+    budget = _Budget(max_inflated)
     chunks: list[tuple[str, str]] = []
+    image = [PNG_SIGNATURE]
     pos = len(PNG_SIGNATURE)
     for _ in range(MAX_CHUNKS):
         if pos + 8 > len(data):
@@ -76,21 +96,26 @@ def read_png_text_chunks(data: bytes) -> list[tuple[str, str]]:
         body = data[pos + 8:pos + 8 + length]
         if len(body) < length:
             break  # truncated chunk
+        if kind in IMAGE_CHUNKS:
+            image.append(data[pos:pos + 12 + length])
         pos += 12 + length
         if kind == b"IEND":
             break
         if kind not in (b"tEXt", b"zTXt", b"iTXt"):
             continue
         keyword, separator, rest = body.partition(b"\0")
-        if not separator or not 1 <= len(keyword) <= 79:
+        if not separator or keyword.lower() not in wanted:
             continue
+        found = {key.lower() for key, _ in chunks}
+        if keyword.decode("latin-1").lower() in found or keywords[0] in found:
+            continue  # the first card of each kind is the one read
         try:
             if kind == b"tEXt":
                 text = rest.decode("latin-1")
             elif kind == b"zTXt":
                 if rest[:1] != b"\0":
                     continue  # only deflate is defined
-                text = _inflate(rest[1:]).decode("latin-1")
+                text = budget.inflate(rest[1:]).decode("latin-1")
             else:
                 if len(rest) < 2:
                     continue
@@ -100,12 +125,19 @@ def read_png_text_chunks(data: bytes) -> list[tuple[str, str]]:
                 if compressed:
                     if method != 0:
                         continue
-                    payload = _inflate(payload)
+                    payload = budget.inflate(payload)
                 text = payload.decode("utf-8", "replace")
-        except (zlib.error, ValueError):
+        except zlib.error:
             continue
         chunks.append((keyword.decode("latin-1"), text))
-    return chunks
+    image.append(struct.pack(">I", 0) + b"IEND" + struct.pack(">I", zlib.crc32(b"IEND")))
+    return chunks, b"".join(image)
+
+
+def read_png_text_chunks(data: bytes, keywords: tuple[str, ...] = CARD_KEYWORDS,
+                         max_inflated: int = MAX_INFLATED_BYTES) -> list[tuple[str, str]]:
+    """(keyword, text) of the card's tEXt, zTXt and iTXt chunks (see scan_png)."""
+    return scan_png(data, keywords, max_inflated)[0]
 
 
 def open_image(data: bytes):
@@ -119,21 +151,6 @@ def open_image(data: bytes):
         return image, None
     except Exception as error:  # Pillow raises many types for broken files
         return None, f"the image could not be read ({error.__class__.__name__})"
-
-
-def pillow_text_chunks(image) -> tuple[list[tuple[str, str]], str | None]:
-    """Text chunks as Pillow sees them, and what went wrong decoding the image, if anything.
-
-    Reading them decodes the first frame; APNGs are left to our own parser (Pillow would decode
-    every frame to reach the last chunks).
-    """
-    if image is None or getattr(image, "is_animated", False):
-        return [], None
-    try:
-        text = image.text
-    except Exception as error:
-        return [], f"the image could not be decoded ({error.__class__.__name__})"
-    return [(str(key), str(value)) for key, value in text.items()], None
 
 
 def card_from_chunks(chunks: list[tuple[str, str]], warnings: list[str]) -> dict | None:
@@ -176,7 +193,14 @@ def image_palette(image) -> tuple[str, str, str] | None:
     """Three colours of the image, the most common first (near-white/black ones last)."""
     from PIL import Image
 
-    small = image.convert("RGBA")
+    small = image
+    factor = max(image.size) // 256
+    if factor > 1:  # a big image: reduce it before the RGBA copy, not after
+        try:
+            small = image.reduce(factor)
+        except (ValueError, NotImplementedError):
+            small = image
+    small = small.convert("RGBA")
     small.thumbnail((64, 64))
     raw = small.tobytes()
     opaque = b"".join(raw[i:i + 3] for i in range(0, len(raw), 4) if raw[i + 3] >= 128)
@@ -226,9 +250,11 @@ def avatar_png(image, size: int = AVATAR_SIZE) -> bytes:
     if side < 1:
         raise ValueError("empty image")
     left, top = (image.width - side) // 2, (image.height - side) // 2
-    square = image.crop((left, top, left + side, top + side))
-    if side > size:
-        square = square.resize((size, size), Image.Resampling.LANCZOS)
+    box = (left, top, left + side, top + side)
+    if side > size:  # resize straight from the centre square: no full-size copy of a large image
+        square = image.resize((size, size), Image.Resampling.LANCZOS, box=box, reducing_gap=3.0)
+    else:
+        square = image.crop(box)
     clean = Image.new(square.mode, square.size)
     clean.paste(square)  # a fresh image: no text, EXIF or ICC from the card comes along
     out = io.BytesIO()

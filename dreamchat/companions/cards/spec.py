@@ -7,7 +7,9 @@ from dataclasses import dataclass, field
 from dreamchat.companions.persona import Persona
 
 MAX_CARD_BYTES = 10 * 1024 * 1024
-MAX_TEXT_BYTES = 16 * 1024 * 1024      # inflated zTXt/iTXt payload, per chunk
+MAX_FIELD_BYTES = 32 * 1024            # each raw text field, checked before any parsing (CARD_MAX_FIELD_BYTES)
+MAX_INFLATED_BYTES = 2 * 1024 * 1024    # all inflated chara/ccv3 zTXt/iTXt text together (CARD_MAX_INFLATED_BYTES)
+PARSE_TIMEOUT_SECONDS = 5.0             # a card that takes longer is refused (CARD_PARSE_TIMEOUT_SECONDS)
 MAX_CHUNKS = 10_000
 MAX_IMAGE_PIXELS = 25_000_000           # larger images are not decoded (the card text still is)
 AVATAR_SIZE = 512

@@ -56,10 +56,47 @@ class _TextExtractor(HTMLParser):
             self.parts.append(data)
 
 
+# A complete tag, comment-like declaration or processing instruction, with no '<' inside: a failed
+# match stops at the next '<', so the scans of all failed matches together read the text once.
+_COMPLETE_TAG = re.compile(r"""</?[A-Za-z](?:[^<>"']|"[^"<]{0,8192}"|'[^'<]{0,8192}'){0,4096}>|<[!?][^<>]{0,8192}>""")
+
+
+def _defang(text: str) -> str:
+    """The text with every '<' that does not open a complete tag or comment written as '&lt;'.
+
+    html.parser rescans to the end of the text for each construct it cannot close ('<a b=\'' over
+    and over): quadratic time. Given only complete constructs it reads the text once.
+    """
+    out: list[str] = []
+    i = 0
+    comments_end = True  # False once no '-->' is left after some point: none is after any later one
+    while True:
+        j = text.find("<", i)
+        if j < 0:
+            out.append(text[i:])
+            return "".join(out)
+        out.append(text[i:j])
+        if text.startswith("<!--", j):
+            k = text.find("-->", j + 4) if comments_end else -1
+            if k >= 0:
+                out.append(text[j:k + 3])
+                i = k + 3
+                continue
+            comments_end = False
+        else:
+            match = _COMPLETE_TAG.match(text, j)
+            if match:
+                out.append(match.group())
+                i = match.end()
+                continue
+        out.append("&lt;")
+        i = j + 1
+
+
 def strip_html(text: str) -> str:
     parser = _TextExtractor()
     try:
-        parser.feed(text)
+        parser.feed(_defang(text) if "<" in text else text)
         parser.close()
     except Exception:  # HTMLParser is lenient; this is belt and braces
         return re.sub(r"<[^>]*>", "", text)

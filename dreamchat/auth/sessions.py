@@ -1,0 +1,107 @@
+"""Login sessions, seen from the handlers: sign a user in, load the user of a request or socket event.
+
+Flask-Login keeps "<login session id>:<token>" (User.get_id) in the session cookie and in the
+remember-me cookie; the token is random and stored only as its SHA-256 (LoginSession). Every
+request and every socket event (Flask-SocketIO reuses the session copied at connect, and
+current_user is loaded again in each event's context) goes through load_user: a deleted login, a
+wrong token or a login idle longer than LOGIN_IDLE_DAYS loads nobody. A login in use has its
+last_seen_at moved at most once an hour; for a remembered login the remember-me cookie is sent
+again then, so "Keep me signed in" lasts LOGIN_IDLE_DAYS after the last visit (sliding).
+
+session["login_token"] names the login's socket room (chat/events.py joins it at connect), so
+ending a login closes just its sockets.
+"""
+from __future__ import annotations
+
+import hmac
+import logging
+import secrets
+from datetime import timedelta
+
+import sqlalchemy as sa
+from sqlalchemy.orm.attributes import set_committed_value
+from flask import current_app, has_request_context, request, session
+from flask_login import current_user, login_user
+
+from dreamchat.actions import account
+from dreamchat.extensions import db
+from dreamchat.models import LoginSession, User, utcnow
+
+log = logging.getLogger(__name__)
+
+LAST_SEEN_STEP = timedelta(hours=1)
+MAX_LOGIN_ID_LENGTH = 120
+USER_AGENT_LENGTH = 120
+
+
+def idle_limit() -> timedelta:
+    return timedelta(days=current_app.config["LOGIN_IDLE_DAYS"])
+
+
+def sign_in(user: User, remember: bool) -> LoginSession:
+    """A new login session for user, and this browser signed in with it."""
+    token = secrets.token_urlsafe(32)
+    user_agent = (request.user_agent.string or "")[:USER_AGENT_LENGTH] if has_request_context() else ""
+    login = account.start_login_session(user.id, LoginSession.hash_token(token), remember, user_agent,
+                                        idle_before=utcnow() - idle_limit())
+    user.login_id = f"{login.id}:{token}"
+    login_user(user, remember=remember)
+    session["login_token"] = str(login.id)
+    return login
+
+
+def parse_login_id(login_id: object) -> tuple[int, str] | None:
+    if not isinstance(login_id, str) or len(login_id) > MAX_LOGIN_ID_LENGTH:
+        return None
+    number, _, token = login_id.partition(":")
+    if not (number.isascii() and number.isdigit()) or len(number) > 18 or not token:
+        return None
+    return int(number), token
+
+
+def load_user(login_id: str) -> User | None:
+    """The user of a live login session, or None (ended, wrong token, idle too long, malformed)."""
+    parsed = parse_login_id(login_id)
+    if parsed is None:
+        return None
+    number, token = parsed
+    login = db.session.get(LoginSession, number)
+    if login is None or not hmac.compare_digest(login.token_hash, LoginSession.hash_token(token)):
+        return None
+    now = utcnow()
+    if now - login.last_seen_at > idle_limit():
+        return None
+    if now - login.last_seen_at >= LAST_SEEN_STEP:
+        note_seen(login, now)
+    user = login.user
+    user.login_id = login_id
+    if session.get("login_token") != str(login.id):
+        session["login_token"] = str(login.id)
+    return user
+
+
+def note_seen(login: LoginSession, now) -> None:
+    """Move last_seen_at on its own connection, so the request's transaction commits nothing early;
+    a remembered login's cookie is sent again (HTTP only: a socket event sets no cookie)."""
+    try:
+        with db.engine.begin() as connection:
+            connection.execute(sa.update(LoginSession).where(LoginSession.id == login.id).values(last_seen_at=now))
+    except sa.exc.SQLAlchemyError as error:  # the next request tries again; this one goes on
+        log.warning("could not note login session %s as seen: %s", login.id, type(error).__name__)
+        return
+    set_committed_value(login, "last_seen_at", now)
+    if login.remember and has_request_context() and not hasattr(request, "sid"):
+        session["_remember"] = "set"
+
+
+def current_login_session_id() -> int | None:
+    """The id of the login session the current user was loaded through."""
+    parsed = parse_login_id(getattr(current_user, "login_id", None))
+    return parsed[0] if parsed else None
+
+
+def current_login_remembered() -> bool:
+    """Whether the current login was made with "Keep me signed in"."""
+    login_session_id = current_login_session_id()
+    return bool(login_session_id and db.session.scalar(
+        sa.select(LoginSession.remember).where(LoginSession.id == login_session_id)))
