@@ -171,6 +171,8 @@ class Config:
         self.TRUSTED_PROXIES = _env_int("TRUSTED_PROXIES", 0)
         # A login unused this long ends; "Keep me signed in" lasts as long after the last visit.
         self.LOGIN_IDLE_DAYS = _env_float("LOGIN_IDLE_DAYS", 30)
+        if not 0 < self.LOGIN_IDLE_DAYS <= 3650:
+            raise SystemExit(f"LOGIN_IDLE_DAYS must be more than 0 and at most 3650, got {self.LOGIN_IDLE_DAYS}")
         self.REMEMBER_COOKIE_DURATION = timedelta(days=self.LOGIN_IDLE_DAYS)
         self.HISTORY_PAGE_SIZE = 50
         self.DAILY_REPLY_LIMIT = _env_int("DAILY_REPLY_LIMIT", 1000)

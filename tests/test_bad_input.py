@@ -52,13 +52,13 @@ CASES = [
     ("request_photo", {"girl_id": "emma", "context": "beach\x00"}, "invalid"),
     ("request_photo", {"girl_id": "emma", "context": "\udfff"}, "invalid"),
     ("mark_read", {"girl_id": "emma", "message_ids": [10**30]}, "invalid"),
-    ("mark_read", {"girl_id": "emma", "message_ids": [2**63]}, "invalid"),
+    ("mark_read", {"girl_id": "emma", "message_ids": [2**31]}, "invalid"),
     ("mark_read", {"girl_id": "emma", "message_ids": [1.5]}, "invalid"),
     ("edit_message", {"girl_id": "emma", "message_id": 10**30, "content": "x"}, "invalid"),
-    ("edit_message", {"girl_id": "emma", "message_id": 2**63, "content": "x"}, "invalid"),
+    ("edit_message", {"girl_id": "emma", "message_id": 2**31, "content": "x"}, "invalid"),
     ("edit_message", {"girl_id": "emma", "message_id": 0, "content": "x"}, "invalid"),
     ("edit_message", {"girl_id": "emma", "message_id": "1", "content": "x"}, "invalid"),
-    ("edit_message", {"girl_id": "emma", "message_id": 2**63 - 1, "content": "x"}, "not_found"),
+    ("edit_message", {"girl_id": "emma", "message_id": 2**31 - 1, "content": "x"}, "not_found"),
     ("delete_message", {"girl_id": "emma", "message_id": -(10**30)}, "invalid"),
     ("sync", {"last_seq": 10**30}, "invalid"),
     ("sync", {"last_seq": -1}, "invalid"),
@@ -271,14 +271,14 @@ def test_history_arguments_out_of_bounds_are_400(client, auth, caplog, query):
 
 def test_history_arguments_in_bounds(client, auth):
     auth.register()
-    for query in ("before=9223372036854775807", "after=1", "limit=1", "limit=100", "before=1&limit=50"):
+    for query in ("before=2147483647", "after=1", "limit=1", "limit=100", "before=1&limit=50"):
         response = client.get(f"/api/conversations/emma/messages?{query}")
         assert response.status_code == 200, query
         assert response.get_json() == {"messages": []}
 
 
 @pytest.mark.parametrize("path", ["/photos/" + "9" * 30, "/photos/9223372036854775808", "/photos/²", "/photos/%D9%A3",
-                                  "/photos/0", "/photos/-1", "/photos/%00", "/photos/9223372036854775807",
+                                  "/photos/0", "/photos/-1", "/photos/%00", "/photos/2147483648",
                                   "/chat/%00", "/api/conversations/%00/messages"])
 def test_ids_in_paths_out_of_bounds_are_404(client, auth, path):
     auth.register()

@@ -37,7 +37,7 @@ texts = st.text(characters, max_size=40) | st.sampled_from(["", "emma", "luna", 
                                                             "abcdefgh\n", "a" * 64, "hi\x00there", "\ud800"])
 # Socket.IO's JSON decoder itself refuses integers of more than 100 digits and nesting deeper than
 # Python's recursion limit, before any handler runs; up to those, everything reaches the handlers.
-huge_ints = st.sampled_from([0, -1, 2**63 - 1, 2**63, 2**64, 10**30, -(10**30), 10**98])
+huge_ints = st.sampled_from([0, -1, 2**31 - 1, 2**31, 2**63 - 1, 2**63, 2**64, 10**30, -(10**30), 10**98])
 ints = st.integers(min_value=-5, max_value=60) | st.integers(min_value=-(10**98), max_value=10**98) | huge_ints
 scalars = st.none() | st.booleans() | ints | st.floats() | texts
 json_values = st.recursive(scalars, lambda inner: st.lists(inner, max_size=4)

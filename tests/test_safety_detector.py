@@ -187,3 +187,12 @@ def test_the_stored_model_was_trained_on_the_current_training_phrases():
     rows = [row for lang in crisis_languages() for path in split_files(lang)[0] for row in read_tsv(path)]
     assert sorted(stored["trained_on"]) == sorted(TRAINING_SETS)
     assert stored["phrases"] == len(rows), "run scripts/train_crisis_model.py"
+
+
+@pytest.mark.parametrize("where", ["start", "middle", "end"])
+def test_a_crisis_anywhere_in_a_long_message_is_found(where):
+    chatter = "Today I went to the market, bought tomatoes and bread, then walked by the river. " * 50
+    crisis = " I want to kill myself. "
+    text = {"start": crisis + chatter, "middle": chatter[:2000] + crisis + chatter[2000:], "end": chatter + crisis}
+    assert len(text[where]) > 4000 and detect_crisis(text[where])
+    assert not detect_crisis(chatter)

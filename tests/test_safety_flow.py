@@ -8,10 +8,10 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
-from dreamchat.extensions import db
-from dreamchat.models import Message, Photo, User, utcnow
+from dreamchat.extensions import db, socketio
+from dreamchat.models import Companion, Message, Photo, User, utcnow
 from dreamchat.safety import HONEST_PREFIX, load_resources
-from tests.conftest import new_client_id, payloads, wait_for_events
+from tests.conftest import new_client_id, payloads, wait_for_background_work, wait_for_events
 from tests.fake_openai import reply, server_error
 
 
@@ -156,6 +156,8 @@ def test_safety_page_is_public_and_linked_from_every_page(app, client, auth):
     assert page.status_code == 200
     html = page.get_data(as_text=True)
     assert "crisis protocol" in html.lower() and 'href="tel:3114"' in html and 'href="tel:988"' in html
+    for section in ("What is detected", "What is answered", "No photo is sent in a crisis turn", "What is recorded"):
+        assert section in html, section
     assert 'href="/safety"' in client.get("/login").get_data(as_text=True)
     auth.register()
     for path in ("/", "/chat/emma", "/memory"):
@@ -275,3 +277,72 @@ def test_break_reminder_can_be_switched_off(make_app, auth_factory):
     exchange(sio, "hello")
     chatting_since(app, "marathon", 600)
     assert payloads(exchange(sio, "still here"), "system_notice") == []
+
+
+# --- found in review ------------------------------------------------------------------------------
+
+def test_a_photo_asked_in_words_is_not_made_when_a_crisis_message_follows(model_app, fake_openai,  # noqa: F811
+                                                                        auth_factory):
+    app = model_app()
+    fake_openai.script(reply("Sure, here is one for you, give me a second", deltas=6, chunk_delay=0.3),
+                       reply("I'm so sorry you're hurting. Please reach out to someone you trust."))
+    _, sio = auth_factory(app)
+    send(sio, "send me a selfie please")
+    events = wait_for_events(sio, lambda evs: any(e["name"] == "message_delta" for e in evs), timeout=10)
+    send(sio, "I want to kill myself")
+    events += wait_for_events(sio, lambda evs: any(
+        e["name"] == "message_received" and e["args"][0]["message"].get("safety") == "crisis" for e in evs),
+        timeout=15)
+    wait_for_background_work(app)
+    names = [e["name"] for e in events + sio.get_received()]
+    assert "photo_pending" not in names and "photo_generated" not in names
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count(Photo.id))) == 0
+
+
+def test_typing_goes_off_when_what_she_was_answering_is_deleted(make_app, auth_factory):
+    app = make_app(REPLY_DELAY_SCALE=0.5)
+    _, sio = auth_factory(app)
+    first = send(sio, "hello there, how was your day today?")
+    events = wait_for_events(sio, lambda evs: any(e["name"] == "typing" and e["args"][0]["is_typing"] for e in evs),
+                             timeout=10)
+    second = send(sio, "and what are you doing tonight?")
+    for ack in (first, second):
+        assert sio.emit("delete_message", {"girl_id": "emma", "message_id": ack["message"]["id"]}, callback=True)["ok"]
+    wait_for_background_work(app)
+    typing = [p["is_typing"] for p in payloads(events + sio.get_received(), "typing")]
+    assert typing[-1] is False
+
+
+def test_a_reconnect_loop_gets_a_reset_instead_of_replays(make_app, auth_factory):
+    app = make_app(RATE_LIMIT_SYNCS=2)
+    client, sio = auth_factory(app)
+    send(sio, "hello")
+    next_reply(sio)
+    answers = []
+    for _ in range(4):
+        tab = socketio.test_client(app, flask_test_client=client, auth={"last_seq": 0})
+        answers.append(payloads(tab.get_received(), "sync")[0])
+        tab.disconnect()
+    assert [bool(answer["events"]) for answer in answers] == [True, True, False, False]
+    assert [answer["reset"] for answer in answers] == [False, False, True, True]
+
+
+def test_a_stream_left_by_a_stopped_process_is_deleted_when_the_conversation_streams_again(
+        model_app, fake_openai, auth_factory):  # noqa: F811
+    app = model_app()
+    _, sio = auth_factory(app, username="returning")
+    with app.app_context():
+        user = db.session.scalar(sa.select(User).where(User.username == "returning"))
+        emma = db.session.scalar(sa.select(Companion).where(Companion.slug == "emma"))
+        left = Message(user_id=user.id, companion_id=emma.id, sender="girl", type="text", content="",
+                       status="streaming", created_at=utcnow() - timedelta(minutes=10))
+        db.session.add(left)
+        db.session.commit()
+        left_id = left.id
+    fake_openai.script(reply("Hello again!"))
+    events = exchange(sio, "hi")
+    assert {"girl_id": "emma", "message_id": left_id} in [
+        {key: p[key] for key in ("girl_id", "message_id")} for p in payloads(events, "message_deleted")]
+    with app.app_context():
+        assert db.session.get(Message, left_id) is None

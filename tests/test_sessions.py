@@ -317,3 +317,10 @@ def test_on_the_eventlet_server_a_logged_out_cookie_opens_nothing(start_server):
     again = socketio_client.Client(reconnection=False)
     with pytest.raises(socketio_client.exceptions.ConnectionError):
         again.connect(server.url, headers={"Cookie": cookie}, transports=["websocket"], wait_timeout=5)
+
+
+def test_the_login_record_keeps_a_printable_user_agent_only(app, client):
+    response = client.post("/register", data={"username": "alex", "password": PASSWORD, "password_confirm": PASSWORD,
+                                              "adult": "y"}, headers={"User-Agent": "evil\x00agent\x07/1.0"})
+    assert response.status_code == 302
+    assert [login.user_agent for login in logins_of(app)] == ["evilagent/1.0"]

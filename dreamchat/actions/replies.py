@@ -52,8 +52,18 @@ def store_companion_reply(user_id: int, companion_id: int, text: str, answered_i
     return event["message"]
 
 
-def start_reply_stream(user_id: int, companion_id: int) -> int:
-    """Reserve the message a streamed reply will become; it is announced only when complete."""
+def start_reply_stream(user_id: int, companion_id: int, abandon_before: datetime | None = None) -> int:
+    """Reserve the message a streamed reply will become; it is announced only when complete. The
+    conversation's streams begun before abandon_before (by a process that has stopped) are deleted
+    first, each with its message_deleted event."""
+    if abandon_before is not None:
+        left = db.session.execute(sa.select(Message.id, Companion.slug).join(
+            Companion, Message.companion_id == Companion.id).where(
+            Message.user_id == user_id, Message.companion_id == companion_id, Message.status == "streaming",
+            Message.created_at < abandon_before)).all()
+        for message_id, companion_slug in left:
+            db.session.execute(sa.delete(Message).where(Message.id == message_id))
+            record_event(user_id, "message_deleted", {"girl_id": companion_slug, "message_id": message_id})
     message = Message(user_id=user_id, companion_id=companion_id, sender=Sender.COMPANION, type="text",
                       content="", status="streaming")
     db.session.add(message)

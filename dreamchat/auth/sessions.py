@@ -41,7 +41,8 @@ def idle_limit() -> timedelta:
 def sign_in(user: User, remember: bool) -> LoginSession:
     """A new login session for user, and this browser signed in with it."""
     token = secrets.token_urlsafe(32)
-    user_agent = (request.user_agent.string or "")[:USER_AGENT_LENGTH] if has_request_context() else ""
+    raw_agent = request.user_agent.string or "" if has_request_context() else ""
+    user_agent = "".join(char for char in raw_agent[:4 * USER_AGENT_LENGTH] if char.isprintable())[:USER_AGENT_LENGTH]
     login = account.start_login_session(user.id, LoginSession.hash_token(token), remember, user_agent,
                                         idle_before=utcnow() - idle_limit())
     user.login_id = f"{login.id}:{token}"

@@ -13,6 +13,7 @@ from dreamchat.actions import events, messages, photos, reads
 from dreamchat.chat.validation import (InputError, check_payload_shape, is_id, new_request_id, optional_client_id,
                                        optional_text, require_bool, require_companion, require_id,
                                        require_id_list, require_text)
+from dreamchat.auth.sessions import load_user
 from dreamchat.extensions import db, socketio
 from dreamchat.models import user_room
 
@@ -50,10 +51,15 @@ def check_change_rate(user_id: int) -> None:
         raise quotas.LimitReached("Slow down a little and try again in a moment.")
 
 
-def check_sync_rate(user_id: int) -> None:
-    """`sync` answers can be large: RATE_LIMIT_SYNCS per minute per user (0: no limit)."""
+def sync_allowed(user_id: int) -> bool:
+    """`sync` answers can be large: RATE_LIMIT_SYNCS per minute per user (0: no limit), counting the
+    replays sent at connect too."""
     limit = current_app.config["RATE_LIMIT_SYNCS"]
-    if limit and not quotas.attempt_allowed(user_id, "sync", limit, 60):
+    return not limit or quotas.attempt_allowed(user_id, "sync", limit, 60)
+
+
+def check_sync_rate(user_id: int) -> None:
+    if not sync_allowed(user_id):
         raise quotas.LimitReached("Too many catch-up requests: try again in a moment.")
 
 
@@ -111,10 +117,23 @@ def on_connect(auth=None):
     login_token = session.get("login_token")
     if login_token:
         join_room(events.login_room(login_token))
+    if not still_signed_in():
+        log.warning("socket connection closed: the login ended while it connected")
+        raise ConnectionRefusedError("unauthorized")
     emit("connected", {"socketId": request.sid})
     last_seq = auth.get("last_seq") if isinstance(auth, dict) else None
     if is_id(last_seq, allow_zero=True):
-        send_replay(last_seq)
+        if sync_allowed(current_user.id):
+            send_replay(last_seq)
+        else:  # reconnecting in a loop: no replay, the page reloads the conversation over HTTP
+            emit("sync", {"events": [], "last_seq": current_user.last_event_seq, "reset": True})
+
+
+def still_signed_in() -> bool:
+    """Checked again once the rooms are joined, so a login revoked meanwhile (its sockets were
+    listed before this one joined) does not keep this socket."""
+    db.session.expire_all()
+    return load_user(current_user.login_id) is not None
 
 
 def send_replay(last_seq: int) -> None:

@@ -15,8 +15,8 @@ from flask import abort, request
 from dreamchat.models import Companion
 
 CLIENT_ID_PATTERN = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
-ASCII_DIGITS = re.compile(r"[0-9]{1,19}")
-MAX_ID = 2**63 - 1
+ASCII_DIGITS = re.compile(r"[0-9]{1,10}")
+MAX_ID = 2**31 - 1  # the id columns are INTEGER (int4 on PostgreSQL)
 MAX_IDS_PER_CALL = 200
 MAX_LIST_ITEMS = MAX_IDS_PER_CALL
 MAX_PAYLOAD_KEYS = 32

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 import sqlalchemy as sa
 
 from dreamchat import quotas
-from dreamchat.actions import memory, photos, reads, replies
+from dreamchat.actions import memory, messages, photos, reads, replies
 from dreamchat.ai import ChatLine, Reply, ReplyRequest
 from dreamchat.extensions import db
 from dreamchat.models import Companion, Message, Sender, User, utcnow
@@ -98,6 +98,8 @@ class ReplyTask:
                     self.set_typing(True)
                     if not self._write_reply(reply_input):
                         continue
+                if reply_input is None:
+                    self.set_typing(False)  # what she was answering was deleted meanwhile
                 if scheduler.finish_or_continue(self.key):
                     return True
         except Exception:
@@ -132,7 +134,11 @@ class ReplyTask:
             return self._store_reply(reply_input, reply)
         try:
             text = self._stream_reply(provider, reply_input)
-        except ProviderError as error:
+        except Exception as error:
+            if not isinstance(error, ProviderError) and not reply_input.safety.crisis:
+                raise
+            error = error if isinstance(error, ProviderError) else ProviderError(
+                "internal", "The provider failed.", retryable=False)
             self._end_stream(failed=True)
             self.set_typing(False)
             if reply_input.safety.crisis:
@@ -171,7 +177,8 @@ class ReplyTask:
             if not delta:
                 continue
             if self.stream is None:
-                message_id = replies.start_reply_stream(user_id, companion_id)
+                message_id = replies.start_reply_stream(user_id, companion_id,
+                                                        abandon_before=self.scheduler.started_at)
                 db.session.remove()
                 self.stream = ActiveStream(message_id=message_id, girl_id=self.companion_slug)
                 self.scheduler.set_stream(self.key, self.stream)
@@ -202,6 +209,8 @@ class ReplyTask:
     def _photo_asked_in_words(self, context: str, message_id: int) -> None:
         """The same limits as a photo asked for with the button: words are no way around them."""
         user_id, companion_id = self.key
+        if messages.awaits_crisis_reply(user_id, companion_id):
+            return  # a crisis turn comes next: no photo in it, as with the photo button
         companion = db.session.get(Companion, companion_id)
         try:
             quotas.check(user_id, "photo")

@@ -49,6 +49,8 @@ class TaskScheduler:
         self._tasks_running = 0
         self._resumed = False
         self.draining = False
+        # Streaming rows older than this were left by a process that stopped (kill -9, a short grace).
+        self.started_at = utcnow()
 
     def busy(self) -> bool:
         """True while any reply or photo task is running."""

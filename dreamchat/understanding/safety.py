@@ -24,6 +24,7 @@ detect_crisis(text)
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from dreamchat.understanding.crisis_model import default_model
 from dreamchat.understanding.crisis_rules import (CLAUSES, CRISIS_GUARDS, CRISIS_RULES, JOKING, NEGATIONS, OTHERS, SELF,
@@ -108,7 +109,19 @@ def crisis_by_rules(text: str) -> bool:
     return any(_fires(rule, clause) for clause in clauses if len(clause) > 2 for rule in rules)
 
 
+WINDOW_OVERLAP = 300
+MAX_WINDOWS = 8
+
+
+@lru_cache(maxsize=1024)
 def detect_crisis(text: str) -> bool:
     """True when the user expresses suicidal ideation, self-harm, or a wish or plan to die (en, fr, es):
-    when the rules fire, or the learned model (crisis_model.py) finds it likely."""
-    return crisis_by_rules(text) or default_model().fires(prepare(text))
+    when the rules fire, or the learned model (crisis_model.py) finds it likely. A message longer
+    than MAX_CHARS is read in overlapping windows (up to MAX_WINDOWS), so nothing hides at its end.
+    Cached by text: the unanswered messages are checked again at each reply attempt and photo request."""
+    return any(crisis_by_rules(part) or default_model().fires(prepare(part)) for part in windows(text))
+
+
+def windows(text: str) -> list[str]:
+    step = MAX_CHARS - WINDOW_OVERLAP
+    return [text[start:start + MAX_CHARS] for start in range(0, max(1, len(text) - WINDOW_OVERLAP), step)][:MAX_WINDOWS]
