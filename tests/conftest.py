@@ -8,6 +8,7 @@ starts a server some other way fails unless it is marked `live`.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -300,13 +301,16 @@ def start_server(tmp_path, migrated_database):
         server.stop()
 
 
+def csrf_token_in(page: str) -> str:
+    """The CSRF token of the first form in an HTML page."""
+    return re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
+
+
 def signed_in_session(server_url: str, username: str | None = None) -> requests.Session:
     """A requests session registered and signed in on the live server (CSRF token included)."""
-    import re
-
     http = requests.Session()
     page = http.get(server_url + "/register", timeout=5).text
-    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
+    token = csrf_token_in(page)
     username = username or "u" + uuid.uuid4().hex[:10]
     response = http.post(server_url + "/register", data={
         "csrf_token": token, "username": username, "password": PASSWORD,

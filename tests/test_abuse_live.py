@@ -15,7 +15,7 @@ import requests
 import socketio as socketio_client
 from PIL import Image, PngImagePlugin
 
-from tests.conftest import signed_in_session
+from tests.conftest import csrf_token_in, signed_in_session
 from tests.realtime import cookie_header
 
 # The colleagues' throttles would refuse the many sign-ups of these tests from one address.
@@ -74,7 +74,7 @@ def hostile_cards() -> list[tuple[str, bytes]]:
 
 def upload(url: str, admin: requests.Session, name: str, data: bytes) -> tuple[float, str]:
     page = admin.get(url + "/admin/companions", timeout=10).text
-    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
+    token = csrf_token_in(page)
     started = time.perf_counter()
     response = admin.post(url + "/admin/companions", data={"csrf_token": token},
                           files={"card": (name, data, "application/octet-stream")}, timeout=30)

@@ -7,7 +7,7 @@ import uuid
 import pytest
 import requests
 
-from tests.conftest import signed_in_session
+from tests.conftest import csrf_token_in, signed_in_session
 from tests.realtime import Tab
 
 
@@ -115,8 +115,7 @@ def test_logout_in_one_tab_closes_that_logins_sockets(server):
     http = signed_in_session(server.url)
     first, second = Tab(server.url, http).connect(), Tab(server.url, http).connect()
     page = http.get(server.url + "/").text
-    import re
-    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
+    token = csrf_token_in(page)
     assert http.post(server.url + "/logout", data={"csrf_token": token}, timeout=5).ok
     deadline = time.monotonic() + 5
     while (first.client.connected or second.client.connected) and time.monotonic() < deadline:

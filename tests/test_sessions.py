@@ -13,7 +13,7 @@ from flask_login.utils import decode_cookie
 
 from dreamchat.extensions import db, socketio
 from dreamchat.models import LoginSession, User, utcnow
-from tests.conftest import PASSWORD, AuthActions, names_of, new_client_id, wait_for_events
+from tests.conftest import PASSWORD, AuthActions, csrf_token_in, names_of, new_client_id, wait_for_events
 
 
 def login_id_in(app, remember_cookie: str) -> str:
@@ -162,8 +162,7 @@ def test_sign_out_everywhere_needs_the_form_token(make_app):
     app = make_app(WTF_CSRF_ENABLED=True)
     browser = app.test_client()
     page = browser.get("/register").get_data(as_text=True)
-    import re
-    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
+    token = csrf_token_in(page)
     browser.post("/register", data={"csrf_token": token, "username": "alex", "password": PASSWORD,
                                     "password_confirm": PASSWORD, "adult": "y"})
     assert browser.post("/account/sign-out-everywhere").status_code == 400
@@ -286,8 +285,6 @@ def test_malformed_or_old_style_ids_load_nobody(app, alex):
 
 def test_on_the_eventlet_server_a_logged_out_cookie_opens_nothing(start_server):
     """`python app.py`: the captured session cookie of a login that signed out opens no page and no socket."""
-    import re
-
     import requests
     import socketio as socketio_client
 
@@ -301,7 +298,7 @@ def test_on_the_eventlet_server_a_logged_out_cookie_opens_nothing(start_server):
     tab.connect(server.url, headers={"Cookie": cookie}, transports=["websocket"], wait_timeout=5)
     assert tab.connected
     page = http.get(server.url + "/", timeout=5).text
-    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
+    token = csrf_token_in(page)
     assert http.post(server.url + "/logout", data={"csrf_token": token}, timeout=5,
                      allow_redirects=False).status_code == 302
     deadline = time.monotonic() + 5

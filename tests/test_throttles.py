@@ -4,7 +4,6 @@ sharing Redis, count generations rather than rows, and key on the real client be
 from __future__ import annotations
 
 import logging
-import re
 import threading
 import time
 import uuid
@@ -17,7 +16,7 @@ import sqlalchemy as sa
 from dreamchat import quotas
 from dreamchat.extensions import db
 from dreamchat.models import Message, User
-from tests.conftest import PASSWORD, AuthActions, new_client_id, signed_in_session, wait_for_background_work
+from tests.conftest import PASSWORD, AuthActions, csrf_token_in, new_client_id, signed_in_session, wait_for_background_work
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
 
@@ -276,27 +275,31 @@ def test_the_eventlet_server_throttles_sign_ins_and_sign_ups(start_server):
         signed_in_session(server.url)
     http = requests.Session()
     page = http.get(server.url + "/register", timeout=5).text
-    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
+    token = csrf_token_in(page)
     refused = http.post(server.url + "/register", data={
         "csrf_token": token, "username": "third", "password": PASSWORD, "password_confirm": PASSWORD, "adult": "y"},
         timeout=5, allow_redirects=False)
     assert refused.status_code == 429 and int(refused.headers["Retry-After"]) > 0
     codes = []
     for n in range(5):
-        page = http.get(server.url + "/login", timeout=5).text
-        token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
-        codes.append(http.post(server.url + "/login", data={"csrf_token": token, "username": f"nobody{n}",
-                                                            "password": "wrong password"},
-                               timeout=5, allow_redirects=False).status_code)
+        codes.append(failed_login(http, server.url, f"nobody{n}"))
     assert codes == [401, 401, 401, 401, 429]
     assert "Too many sign-in attempts" in server.log() or "login throttled" in server.log()
+
+
+def failed_login(http: requests.Session, server_url: str, username: str) -> int:
+    """A sign-in with a wrong password through the real form; the status code."""
+    token = csrf_token_in(http.get(server_url + "/login", timeout=5).text)
+    return http.post(server_url + "/login", data={"csrf_token": token, "username": username,
+                                                  "password": "wrong password"},
+                     timeout=5, allow_redirects=False).status_code
 
 
 def login_flood(server_url: str, stop: threading.Event, codes: list[int]) -> None:
     """One client posting /login with a new username each time, as fast as it is answered."""
     http = requests.Session()
     page = http.get(server_url + "/login", timeout=10).text
-    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
+    token = csrf_token_in(page)
     while not stop.is_set():
         try:
             response = http.post(server_url + "/login", data={"csrf_token": token, "username": uuid.uuid4().hex[:20],
@@ -362,11 +365,5 @@ def test_two_server_processes_sharing_redis_share_the_sign_in_limit(start_server
     servers = [start_server(**settings), start_server(**settings)]
     codes = []
     for n in range(5):
-        server = servers[n % 2]
-        http = requests.Session()
-        page = http.get(server.url + "/login", timeout=5).text
-        token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
-        codes.append(http.post(server.url + "/login", data={"csrf_token": token, "username": f"nobody{n}",
-                                                            "password": "wrong password"},
-                               timeout=5, allow_redirects=False).status_code)
+        codes.append(failed_login(requests.Session(), servers[n % 2].url, f"nobody{n}"))
     assert codes == [401, 401, 401, 429, 429]

@@ -98,11 +98,8 @@ def sign_out_everywhere():
         return account_page(status=400)
     user_id = current_user.id
     account.end_all_login_sessions(user_id)
-    logout_user()
-    session.pop("login_token", None)
     log.info("user id=%s signed out everywhere", user_id)
-    flash("You are signed out everywhere, on every device.", "info")
-    return redirect(url_for("auth.login"))
+    return leave("You are signed out everywhere, on every device.")
 
 
 @bp.get("/account/export")
@@ -127,10 +124,15 @@ def delete():
         return account_page(delete_form=form, status=refused)
     user_id = current_user.id
     account.delete_account(user_id)
+    log.info("user id=%s deleted their account", user_id)
+    return leave("Your account and everything in it were deleted.")
+
+
+def leave(notice: str):
+    """This browser is signed out (its login is already gone): to the sign-in page with a notice."""
     logout_user()
     session.pop("login_token", None)
-    log.info("user id=%s deleted their account", user_id)
-    flash("Your account and everything in it were deleted.", "info")
+    flash(notice, "info")
     return redirect(url_for("auth.login"))
 
 
