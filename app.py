@@ -1,5 +1,5 @@
-"""DreamChat's entry point. `python app.py` serves production traffic with eventlet;
-`flask run` and the tests use the same app in threading mode."""
+"""DreamChat's entry point. `python app.py` serves production traffic with eventlet (or gevent with
+ASYNC_MODE=gevent); `flask run` and the tests use the same app in threading mode."""
 import os
 
 if __name__ == "__main__":
@@ -15,6 +15,7 @@ if __name__ == "__main__":
         from gevent import monkey
 
         monkey.patch_all()
+        os.environ.setdefault("PSYCOPG_WAIT_FUNC", "wait_select")
 
 from dreamchat import create_app  # noqa: E402
 from dreamchat.extensions import socketio  # noqa: E402
@@ -25,20 +26,25 @@ app = create_app()
 def serve() -> None:
     from dreamchat import tasks
     from dreamchat.serving import (IdleWebsockets, install_graceful_shutdown, listen_options, ping_floor,
-                                   prepare_server, server_options)
+                                   prepare_server, run_gevent, server_options, websocket_read_timeout)
 
     host, port = listen_options()
     config = app.config
     prepare_server(socketio.async_mode, config["MAX_CONNECTIONS_PER_ADDRESS"])
     options = server_options(socketio.async_mode, config["HTTP_HEADER_TIMEOUT_SECONDS"],
-                             config["HTTP_IDLE_TIMEOUT_SECONDS"])
+                             config["HTTP_IDLE_TIMEOUT_SECONDS"],
+                             websocket_read_timeout(config["HTTP_IDLE_TIMEOUT_SECONDS"], ping_floor(socketio)),
+                             config["MAX_CONNECTIONS_PER_ADDRESS"])
     if socketio.async_mode == "eventlet":
         app.wsgi_app = IdleWebsockets(app.wsgi_app, config["HTTP_IDLE_TIMEOUT_SECONDS"], ping_floor(socketio))
     scheduler = app.extensions[tasks.EXTENSION]
     install_graceful_shutdown(scheduler, app.config["SHUTDOWN_GRACE_SECONDS"])
     socketio.start_background_task(scheduler.resume_unfinished)
     app.logger.info("DreamChat on http://%s:%s (%s)", host, port, socketio.async_mode)
-    socketio.run(app, host=host, port=port, debug=False, use_reloader=False, log_output=False, **options)
+    if socketio.async_mode == "gevent":
+        run_gevent(socketio, app, host, port, options)
+    else:
+        socketio.run(app, host=host, port=port, debug=False, use_reloader=False, log_output=False, **options)
 
 
 if __name__ == "__main__":

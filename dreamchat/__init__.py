@@ -64,7 +64,7 @@ def create_app(config: Config | None = None) -> Flask:
     )
     trust_proxies(app)
 
-    from dreamchat import quotas, tasks
+    from dreamchat import quotas, tasks, writer
     from dreamchat.actions import events  # noqa: F401 - registers the listener that emits events after commit
     from dreamchat.ai import create_fallback_provider, create_reply_provider
     from dreamchat.photos import create_photo_provider
@@ -81,6 +81,7 @@ def create_app(config: Config | None = None) -> Flask:
     app.extensions["fallback_reply_provider"] = create_fallback_provider(app.config)
     app.extensions["photo_provider"] = create_photo_provider(app.config)
     tasks.init_app(app)
+    writer.init_app(app)
     quotas.init_app(app)
 
     app.register_blueprint(auth_bp)

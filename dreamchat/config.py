@@ -113,16 +113,25 @@ def rate_limit_storage_from_env() -> str:
     return "memory://"
 
 
+def engine_options(database_url: str) -> dict:
+    """hide_parameters: a failed statement's error text must not carry message bodies into the logs.
+    A server database's connections are checked (pre-ping) before use, since the server may have
+    dropped them; a SQLite file's connection cannot go stale, so it is not (a statement saved per use)."""
+    options: dict = {"hide_parameters": True}
+    if not database_url.startswith("sqlite"):
+        options["pool_pre_ping"] = True
+    if database_url.startswith("postgresql"):
+        options["connect_args"] = {"connect_timeout": 5}
+    return options
+
+
 class Config:
     """Read once at start. Every name here can be set in the environment."""
 
     def __init__(self) -> None:
         self.SECRET_KEY = secret_key_from_env()
         self.SQLALCHEMY_DATABASE_URI = database_url_from_env()
-        # hide_parameters: a failed statement's error text must not carry message bodies into the logs.
-        self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True, "hide_parameters": True}
-        if self.SQLALCHEMY_DATABASE_URI.startswith("postgresql"):
-            self.SQLALCHEMY_ENGINE_OPTIONS["connect_args"] = {"connect_timeout": 5}
+        self.SQLALCHEMY_ENGINE_OPTIONS = engine_options(self.SQLALCHEMY_DATABASE_URI)
         self.AI_PROVIDER = os.environ.get("AI_PROVIDER", "offline")
         self.AI_BASE_URL = os.environ.get("AI_BASE_URL", "https://api.openai.com/v1")
         self.AI_API_KEY = os.environ.get("AI_API_KEY", "")
@@ -156,12 +165,26 @@ class Config:
         self.RATE_LIMIT_MESSAGES = _env_int("RATE_LIMIT_MESSAGES", 30)
         self.RATE_LIMIT_PHOTOS = _env_int("RATE_LIMIT_PHOTOS", 5)
         self.RATE_LIMIT_WINDOW_SECONDS = _env_float("RATE_LIMIT_WINDOW_SECONDS", 60)
-        # `sync` requests per user per minute (0: no limit); each can answer up to 500 events.
+        # `sync` requests per user per minute (0: no limit); each can answer up to REPLAY_MAX_EVENTS events.
         self.RATE_LIMIT_SYNCS = _env_int("RATE_LIMIT_SYNCS", 30)
         # The replay log (user_events): the last EVENT_LOG_KEEP events per user (0: no count limit),
         # none older than EVENT_LOG_DAYS days (0: no age limit); sync answers reset past it.
         self.EVENT_LOG_KEEP = _env_int("EVENT_LOG_KEEP", 1000)
         self.EVENT_LOG_DAYS = _env_float("EVENT_LOG_DAYS", 7)
+        # A sync replays at most REPLAY_MAX_EVENTS events and REPLAY_MAX_BYTES of them (0: no limit on
+        # either); past that it answers reset and the page reloads the conversation over HTTP.
+        self.REPLAY_MAX_EVENTS = _env_int("REPLAY_MAX_EVENTS", 2000)
+        self.REPLAY_MAX_BYTES = _env_int("REPLAY_MAX_BYTES", 4 * 1024 * 1024)
+        # Hot-path writes (messages, replies, read receipts) queued together commit together, at
+        # most WRITE_BATCH_MAX in one transaction (0: each commits on its own).
+        self.WRITE_BATCH_MAX = _env_int("WRITE_BATCH_MAX", 64)
+        # Replies doing CPU work at once (reading the conversation, the offline engine, storing);
+        # waiting for a model server takes no slot. 0: no limit.
+        self.MAX_CONCURRENT_REPLIES = _env_int("MAX_CONCURRENT_REPLIES", 2)
+        # A socket's user is taken at connect; its login is checked again (one small query) at its
+        # first event after this many seconds. Ending a login stops its sockets in this process at
+        # once, in other processes within this time (0: checked at every event).
+        self.SOCKET_LOGIN_RECHECK_SECONDS = _env_float("SOCKET_LOGIN_RECHECK_SECONDS", 1)
         self.RATE_LIMIT_LOGINS = _env_int("RATE_LIMIT_LOGINS", 20)  # per client address per minute
         self.RATE_LIMIT_SIGNUPS = _env_int("RATE_LIMIT_SIGNUPS", 5)  # per client address per hour
         self.RATE_LIMIT_STORAGE_URL = rate_limit_storage_from_env()
@@ -217,7 +240,7 @@ class TestConfig(Config):
         self.SECRET_KEY = "test-secret"
         path = database_path or (INSTANCE_DIR / "test.db")
         self.SQLALCHEMY_DATABASE_URI = f"sqlite:///{path}"
-        self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True, "hide_parameters": True}
+        self.SQLALCHEMY_ENGINE_OPTIONS = engine_options(self.SQLALCHEMY_DATABASE_URI)
         self.REPLY_DELAY_SCALE = 0.0
         # scrypt costs ~0.1 s of CPU per hash and per check, 40% of the in-process tests' time;
         # tests only, never a deployment.

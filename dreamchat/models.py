@@ -173,11 +173,20 @@ class Photo(db.Model):
     created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
     completed_at: so.Mapped[datetime | None]
 
-    __table_args__ = (sa.UniqueConstraint("user_id", "request_id", name="uq_photo_user_request"),)
+    __table_args__ = (
+        sa.UniqueConstraint("user_id", "request_id", name="uq_photo_user_request"),
+        # Today's photos, for the daily limit (quotas.photos_today).
+        sa.Index("ix_photos_user_created", "user_id", "created_at"),
+    )
 
     @property
     def url(self) -> str:
         return f"/photos/{self.id}"
+
+
+def _partial(where: str) -> dict:
+    """The dialect options of a partial index, the same on SQLite and PostgreSQL."""
+    return {"sqlite_where": sa.text(where), "postgresql_where": sa.text(where)}
 
 
 class Message(db.Model):
@@ -207,6 +216,15 @@ class Message(db.Model):
 
     __table_args__ = (
         sa.Index("ix_messages_conversation", "user_id", "companion_id", "id"),
+        # Partial indexes (migration 0010, which says why these predicates) that hold only the rows
+        # their reads look for, so those reads do not grow with the history. A query uses one only
+        # when its WHERE has the same terms: answered_at IS NULL, read_at IS NULL, status != 'done'.
+        sa.Index("ix_messages_unanswered", "user_id", "companion_id", "sender", "id",
+                 **_partial("answered_at IS NULL")),  # awaiting_reply
+        sa.Index("ix_messages_unread", "user_id", "companion_id", "sender", "id",
+                 **_partial("read_at IS NULL")),  # unread badges, the companion's read receipts
+        sa.Index("ix_messages_streaming", "user_id", "companion_id",
+                 **_partial("status <> 'done'")),  # replies being written
         sa.UniqueConstraint("user_id", "client_id", name="uq_message_user_client"),
         # Deleted replies must not hand their id to the next message (clients key bubbles by id).
         {"sqlite_autoincrement": True},

@@ -130,8 +130,10 @@ def _today_key(user_id: int) -> str:
 
 
 def count_generation(user_id: int) -> None:
-    """One more generation of the user's today (UTC); called once the action that asks for it committed."""
-    app_limits().add(_today_key(user_id), 2 * DAY_SECONDS)
+    """One more generation of the user's today (UTC); called once the action that asks for it committed.
+    Not counted while DAILY_REPLY_LIMIT is 0 (no limit to count toward)."""
+    if current_app.config["DAILY_REPLY_LIMIT"]:
+        app_limits().add(_today_key(user_id), 2 * DAY_SECONDS)
 
 
 def generations_today(user_id: int) -> int:

@@ -1,3 +1,4 @@
+import pytest
 import sqlalchemy as sa
 
 from dreamchat.extensions import db, socketio
@@ -155,3 +156,16 @@ def test_password_hashing_runs_in_eventlets_thread_pool_under_eventlet(app, clie
     with app.app_context():
         stored = db.session.scalar(sa.select(User.password_hash))
     assert stored.startswith(app.config["PASSWORD_HASH_METHOD"])
+
+
+@pytest.mark.parametrize("async_mode", ["eventlet", "gevent"])
+def test_blocking_work_runs_in_a_worker_thread_under_an_event_loop(app, monkeypatch, async_mode):
+    """offload.run_blocking: eventlet's tpool or gevent's hub thread pool, never the loop's own thread."""
+    import threading
+
+    from dreamchat.offload import run_blocking
+
+    monkeypatch.setattr(socketio, "async_mode", async_mode)
+    assert run_blocking(threading.get_ident) != threading.get_ident()
+    monkeypatch.setattr(socketio, "async_mode", "threading")
+    assert run_blocking(threading.get_ident) == threading.get_ident()

@@ -100,8 +100,9 @@ def test_kill_9_after_the_ack_and_before_the_reply_still_answers_once(start_serv
     tab.disconnect()
 
 
-def test_sigterm_finishes_short_work_and_the_rest_resumes(start_server):
-    server = start_server(REPLY_DELAY_SCALE="0.3", SHUTDOWN_GRACE_SECONDS="8")
+@pytest.mark.parametrize("async_mode", ["eventlet", "gevent"])
+def test_sigterm_finishes_short_work_and_the_rest_resumes(start_server, async_mode):
+    server = start_server(REPLY_DELAY_SCALE="0.3", SHUTDOWN_GRACE_SECONDS="8", ASYNC_MODE=async_mode)
     http = signed_in_session(server.url)
     tab = Tab(server.url, http).connect()
     assert tab.send("zoe", "quick question: favourite game?", uuid.uuid4().hex)["ok"]

@@ -152,9 +152,7 @@ def test_socket_events_answer_even_when_the_database_fails(app, auth_factory, mo
     def broken(*args, **kwargs):
         raise sa.exc.OperationalError("SELECT", {}, Exception("database is down"))
 
-    monkeypatch.setattr("dreamchat.auth.routes.load_user", broken)
-    from dreamchat.extensions import login_manager
-    monkeypatch.setattr(login_manager, "_user_callback", broken)
+    monkeypatch.setattr(sa.orm.Session, "execute", broken)
     ack = sio.emit("typing_indicator", {"girl_id": "emma", "is_typing": True}, callback=True)
     assert ack["ok"] is False and ack["error"]["code"] == "internal"
     assert sio.is_connected()

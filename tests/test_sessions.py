@@ -242,28 +242,44 @@ def test_a_login_in_use_slides_its_expiry_and_its_remember_cookie(app, alex):
     assert_alive(app, remember_token=remember)
 
 
-def test_a_socket_event_reloads_the_login_each_time(app, alex, socket_for):
-    """Flask-SocketIO keeps the session copied at connect; the user is loaded again for each event."""
+def test_a_socket_event_checks_the_login_each_time_without_loading_the_user(app, alex, socket_for, monkeypatch):
+    """The user is taken at connect; each event checks only that the login is still live."""
     from dreamchat.auth import sessions
+    from dreamchat.extensions import login_manager
 
+    app.config["SOCKET_LOGIN_RECHECK_SECONDS"] = 0
     browser, _, _ = sign_in_remembered(app)
     sio = socket_for(browser)
     sio.get_received()
-    calls = []
-    original = sessions.load_user
-    from dreamchat.extensions import login_manager
+    loads, checks = [], []
+    original_load, original_check = sessions.load_user, sessions.login_alive
+    monkeypatch.setattr(login_manager, "_user_callback", lambda login_id: loads.append(login_id) or original_load(login_id))
+    monkeypatch.setattr(sessions, "login_alive", lambda *args: checks.append(args) or original_check(*args))
+    for _ in range(3):
+        assert sio.emit("typing_indicator", {"girl_id": "emma", "is_typing": False}, callback=True)["ok"]
+    assert (len(loads), len(checks)) == (0, 3)
 
-    def counting(login_id):
-        calls.append(login_id)
-        return original(login_id)
+    app.config["SOCKET_LOGIN_RECHECK_SECONDS"] = 60
+    for _ in range(3):
+        assert sio.emit("typing_indicator", {"girl_id": "emma", "is_typing": False}, callback=True)["ok"]
+    assert (len(loads), len(checks)) == (0, 3)
 
-    login_manager._user_callback = counting
-    try:
-        for _ in range(3):
-            assert sio.emit("typing_indicator", {"girl_id": "emma", "is_typing": False}, callback=True)["ok"]
-    finally:
-        login_manager._user_callback = original
-    assert len(calls) == 3
+
+def test_an_ended_login_stops_its_socket_at_the_next_check(app, alex, socket_for):
+    """Also when this process could not disconnect it (the socket is on another process): at its
+    next event with SOCKET_LOGIN_RECHECK_SECONDS 0, else within that time."""
+    from dreamchat.extensions import db
+    from dreamchat.models import LoginSession
+
+    app.config["SOCKET_LOGIN_RECHECK_SECONDS"] = 0
+    browser, _, _ = sign_in_remembered(app)
+    sio = socket_for(browser)
+    assert sio.emit("typing_indicator", {"girl_id": "emma", "is_typing": False}, callback=True)["ok"]
+    with app.app_context():
+        db.session.execute(sa.delete(LoginSession))
+        db.session.commit()
+    ack = sio.emit("typing_indicator", {"girl_id": "emma", "is_typing": False}, callback=True)
+    assert ack["error"]["code"] == "unauthorized"
 
 
 def test_malformed_or_old_style_ids_load_nobody(app, alex):
@@ -321,3 +337,18 @@ def test_the_login_record_keeps_a_printable_user_agent_only(app, client):
                                               "adult": "y"}, headers={"User-Agent": "evil\x00agent\x07/1.0"})
     assert response.status_code == 302
     assert [login.user_agent for login in logins_of(app)] == ["evilagent/1.0"]
+
+
+def test_with_a_recheck_interval_an_ended_login_stops_its_socket_within_it(app, alex, socket_for):
+    from dreamchat.extensions import db
+    from dreamchat.models import LoginSession
+
+    app.config["SOCKET_LOGIN_RECHECK_SECONDS"] = 0.3
+    browser, _, _ = sign_in_remembered(app)
+    sio = socket_for(browser)
+    with app.app_context():
+        db.session.execute(sa.delete(LoginSession))
+        db.session.commit()
+    time.sleep(0.35)
+    ack = sio.emit("typing_indicator", {"girl_id": "emma", "is_typing": False}, callback=True)
+    assert ack["error"]["code"] == "unauthorized"

@@ -26,11 +26,11 @@ from sqlalchemy.orm import Session, SessionTransaction
 
 from dreamchat.extensions import db, socketio
 from dreamchat.models import User, UserEvent, user_room, utcnow
+from dreamchat.socket_users import forget_socket_user
 
 log = logging.getLogger(__name__)
 
 PENDING_EVENTS = "dreamchat.pending_events"
-REPLAY_LIMIT = 500
 
 
 @dataclass(frozen=True)
@@ -44,22 +44,48 @@ class PendingEvent:
     skip_sid: str | None
 
 
-def record_event(user_id: int, name: str, payload: dict, skip_sid: str | None = None) -> dict:
+users, user_events = User.__table__, UserEvent.__table__
+TAKE_SEQS = (sa.update(users).where(users.c.id == sa.bindparam("uid"))
+             .values(last_event_seq=users.c.last_event_seq + sa.bindparam("count"))
+             .returning(users.c.last_event_seq))
+INSERT_EVENTS = sa.insert(user_events)
+
+
+def record_event(user_id: int, name: str, payload: dict, skip_sid: str | None = None,
+                 seq: int | None = None) -> dict:
     """Number an event inside the current transaction; it is emitted to the user's room after the
     commit (skip_sid: a socket that already knows, the sender's). Returns the payload with its seq.
+    seq: a number already taken (next_event_seq) in this transaction.
 
     The row lock taken on the user by the increment keeps seq order equal to commit order.
     """
+    return record_events(user_id, [(name, payload)], skip_sid=skip_sid, first_seq=seq)[0]
+
+
+def record_events(user_id: int, events: list[tuple[str, dict]], skip_sid: str | None = None,
+                  first_seq: int | None = None) -> list[dict]:
+    """record_event for several events of one user at once: one statement numbers them, one stores them."""
     session = db.session()
-    seq = session.execute(
-        sa.update(User).where(User.id == user_id).values(last_event_seq=User.last_event_seq + 1)
-        .returning(User.last_event_seq)).scalar_one()
-    payload = {**payload, "seq": seq}
-    session.add(UserEvent(user_id=user_id, seq=seq, name=name, payload_json=json.dumps(payload)))
-    prune_event_log(user_id, seq)
+    if session.new or session.deleted or session.dirty:
+        session.flush()
+    connection = session.connection()
+    if first_seq is None:
+        first_seq = connection.execute(TAKE_SEQS, {"uid": user_id, "count": len(events)}).scalar_one() - len(events) + 1
+    now = utcnow()
+    payloads = [{**payload, "seq": first_seq + offset} for offset, (_, payload) in enumerate(events)]
+    connection.execute(INSERT_EVENTS, [
+        {"user_id": user_id, "seq": payload["seq"], "name": name, "payload_json": json.dumps(payload), "created_at": now}
+        for (name, _), payload in zip(events, payloads)])
+    prune_event_log(user_id, first_seq, payloads[-1]["seq"])
     transaction = session.get_nested_transaction() or session.get_transaction()
-    session.info.setdefault(PENDING_EVENTS, []).append(PendingEvent(transaction, user_id, name, payload, skip_sid))
-    return payload
+    session.info.setdefault(PENDING_EVENTS, []).extend(
+        PendingEvent(transaction, user_id, name, payload, skip_sid) for (name, _), payload in zip(events, payloads))
+    return payloads
+
+
+def next_event_seq(user_id: int) -> int:
+    """Take the user's next event number, for record_event(seq=...)."""
+    return db.session.connection().execute(TAKE_SEQS, {"uid": user_id, "count": 1}).scalar_one()
 
 
 def prune_every(keep: int) -> int:
@@ -67,23 +93,23 @@ def prune_every(keep: int) -> int:
     return max(1, min(100, keep // 10)) if keep else 100
 
 
-def prune_event_log(user_id: int, seq: int) -> None:
-    """Every prune_every(keep)-th event of a user, delete the user's events beyond the last
-    EVENT_LOG_KEEP and those older than EVENT_LOG_DAYS (0 turns either off), in the current
+def prune_event_log(user_id: int, first_seq: int, last_seq: int) -> None:
+    """Each time the user's seq passes a multiple of prune_every(keep), delete the user's events beyond
+    the last EVENT_LOG_KEEP and those older than EVENT_LOG_DAYS (0 turns either off), in the current
     transaction: one indexed DELETE, so the log holds at most keep + prune_every events per user."""
     config = current_app.config
     keep = max(0, int(config.get("EVENT_LOG_KEEP", 1000) or 0))
     days = max(0.0, float(config.get("EVENT_LOG_DAYS", 7) or 0))
-    if not (keep or days) or seq % prune_every(keep):
+    every = prune_every(keep)
+    if not (keep or days) or last_seq // every == (first_seq - 1) // every:
         return
     too_old = []
     if keep:
-        too_old.append(UserEvent.seq <= seq - keep)
+        too_old.append(user_events.c.seq <= last_seq - keep)
     if days:
-        too_old.append(UserEvent.created_at < utcnow() - timedelta(days=days))
-    db.session.execute(sa.delete(UserEvent).where(UserEvent.user_id == user_id, UserEvent.seq < seq,
-                                                  sa.or_(*too_old))
-                       .execution_options(synchronize_session=False))
+        too_old.append(user_events.c.created_at < utcnow() - timedelta(days=days))
+    db.session.connection().execute(sa.delete(user_events).where(
+        user_events.c.user_id == user_id, user_events.c.seq < last_seq, sa.or_(*too_old)))
 
 
 @sa.event.listens_for(Session, "after_commit")
@@ -139,19 +165,23 @@ class Replay:
 
 
 def replay_since(user_id: int, last_seq: int) -> Replay:
-    """The user's events after last_seq, in order; reset when too many to replay one by one, or
-    when the first of them is no longer kept (pruned: older than the oldest kept event)."""
+    """The user's events after last_seq, in order; reset when more than REPLAY_MAX_EVENTS or
+    REPLAY_MAX_BYTES, or when the first of them is no longer kept (pruned: older than the oldest kept)."""
+    config = current_app.config
+    max_events, max_bytes = config["REPLAY_MAX_EVENTS"], config["REPLAY_MAX_BYTES"]
     current = db.session.scalar(sa.select(User.last_event_seq).where(User.id == user_id)) or 0
     if last_seq >= current:
         return Replay(events=[], last_seq=current, reset=last_seq > current)
-    if current - last_seq > REPLAY_LIMIT:
+    if max_events and current - last_seq > max_events:
         return Replay(events=[], last_seq=current, reset=True)
-    rows = list(db.session.scalars(sa.select(UserEvent).where(UserEvent.user_id == user_id,
-                                                              UserEvent.seq > last_seq)
-                                   .order_by(UserEvent.seq).limit(REPLAY_LIMIT)))
+    query = (sa.select(UserEvent.seq, UserEvent.name, UserEvent.payload_json)
+             .where(UserEvent.user_id == user_id, UserEvent.seq > last_seq).order_by(UserEvent.seq))
+    rows = db.session.execute(query.limit(max_events) if max_events else query).all()
     if not rows or rows[0].seq != last_seq + 1:
         return Replay(events=[], last_seq=current, reset=True)
-    events = [{"name": row.name, "payload": row.payload} for row in rows]
+    if max_bytes and sum(len(row.payload_json) for row in rows) > max_bytes:
+        return Replay(events=[], last_seq=current, reset=True)
+    events = [{"name": row.name, "payload": json.loads(row.payload_json)} for row in rows]
     return Replay(events=events, last_seq=rows[-1].seq, reset=False)
 
 
@@ -166,4 +196,5 @@ def close_sockets(room: str) -> None:
     local_sids = [sid for sid, _ in socketio.server.manager.get_participants("/", room)]
     socketio.emit("logged_out", {}, to=room)
     for sid in local_sids:
+        forget_socket_user(sid)
         socketio.server.disconnect(sid, namespace="/")

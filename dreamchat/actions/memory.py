@@ -8,6 +8,10 @@ from dreamchat.models import Companion, MemoryFact, utcnow
 from dreamchat.understanding import extract_facts
 
 MEMORY_LIMIT = 60
+facts_table = MemoryFact.__table__
+FACT_LINES = (sa.select(facts_table.c.kind, facts_table.c.value)
+              .where(facts_table.c.user_id == sa.bindparam("uid"), facts_table.c.companion_id == sa.bindparam("cid"))
+              .order_by(facts_table.c.id))
 
 
 def remember_facts(user_id: int, companion_id: int, text: str) -> None:
@@ -40,9 +44,8 @@ def remember_facts(user_id: int, companion_id: int, text: str) -> None:
 
 def memory_lines(user_id: int, companion_id: int) -> tuple[str, ...]:
     """What the companion remembers, one "kind: value" line per fact, for the reply providers."""
-    facts = db.session.scalars(sa.select(MemoryFact).where(
-        MemoryFact.user_id == user_id, MemoryFact.companion_id == companion_id).order_by(MemoryFact.id))
-    return tuple(fact.as_line() for fact in facts)
+    facts = db.session.connection().execute(FACT_LINES, {"uid": user_id, "cid": companion_id})
+    return tuple(f"{kind}: {value}" for kind, value in facts)
 
 
 def add_fact(user_id: int, companion: Companion, kind: str, value: str) -> None:

@@ -6,13 +6,14 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask import current_app
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects import postgresql, sqlite
 
-from dreamchat import tasks
+from dreamchat import tasks, writer
 from dreamchat.actions.events import record_event
 from dreamchat.actions.memory import remember_facts
+from dreamchat.companions.directory import CompanionRef
 from dreamchat.extensions import db
-from dreamchat.models import Companion, Message, Sender, User, utcnow
+from dreamchat.models import Companion, Message, Sender, User, isoformat, utcnow
 from dreamchat.understanding import detect_crisis
 
 BREAK_GAP = timedelta(minutes=30)
@@ -39,48 +40,75 @@ def unanswered_count(user_id: int, companion_id: int) -> int:
     return db.session.scalar(sa.select(sa.func.count(Message.id)).where(Message.awaiting_reply(user_id, companion_id)))
 
 
-def send_user_message(user_id: int, companion: Companion, content: str, client_id: str | None,
+def send_user_message(user_id: int, companion: CompanionRef, content: str, client_id: str | None,
                       sender_sid: str | None = None) -> StoredMessage:
-    """Store the user's message, tell the user's other tabs, and wake the companion.
+    """Store the user's message (through the group-commit writer), tell the user's other tabs,
+    and wake the companion.
 
-    A client_id already stored (the caller checks first; the unique index settles a race)
-    returns the stored message unchanged and emits nothing.
+    A client_id already stored returns the stored message unchanged and emits nothing.
     """
-    message = Message(user_id=user_id, companion_id=companion.id, sender=Sender.USER, type="text",
-                      content=content, client_id=client_id)
-    db.session.add(message)
-    try:
-        db.session.flush()
-        remember_facts(user_id, companion.id, content)
-        event = record_event(user_id, "message_received", {"message": message.to_dict()}, skip_sid=sender_sid)
-        remind_to_take_a_break(user_id, companion, message.created_at)
-        db.session.commit()
-    except IntegrityError:
-        db.session.rollback()
-        existing = find_by_client_id(user_id, client_id) if client_id else None
-        if existing is None:
-            raise
+    stored = writer.write(store_user_message, user_id, companion, content, client_id, sender_sid, utcnow())
+    if stored.created:
+        tasks.reply_later(user_id, companion.id)
+    return stored
+
+
+messages_table, users = Message.__table__, User.__table__
+_insert_user_message: dict[str, sa.Insert] = {}
+NOTE_CHATTING = (
+    sa.update(users).where(users.c.id == sa.bindparam("uid"))
+    .values(last_event_seq=users.c.last_event_seq + 1, last_chat_at=sa.bindparam("now"),
+            chat_started_at=sa.case((sa.and_(users.c.last_chat_at.is_not(None), users.c.chat_started_at.is_not(None),
+                                             users.c.last_chat_at >= sa.bindparam("gap_start")),
+                                     users.c.chat_started_at), else_=sa.bindparam("now")))
+    .returning(users.c.last_event_seq, users.c.chat_started_at, users.c.break_reminded_at))
+
+
+def insert_user_message() -> sa.Insert:
+    """INSERT ... ON CONFLICT (user_id, client_id) DO NOTHING RETURNING id, for the session's database."""
+    dialect = db.session.get_bind().dialect.name
+    if dialect not in _insert_user_message:
+        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        _insert_user_message[dialect] = (insert(messages_table).on_conflict_do_nothing(
+            index_elements=["user_id", "client_id"]).returning(messages_table.c.id))
+    return _insert_user_message[dialect]
+
+
+def store_user_message(user_id: int, companion: CompanionRef, content: str, client_id: str | None,
+                       sender_sid: str | None, now: datetime) -> StoredMessage:
+    """The write of send_user_message (a writer job): the message, the facts it tells, its event
+    and the break reminder's bookkeeping, in a few prebuilt statements, without loading any row."""
+    connection = db.session.connection()
+    message_id = connection.execute(insert_user_message(), {
+        "user_id": user_id, "companion_id": companion.id, "sender": Sender.USER.value, "type": "text",
+        "content": content, "client_id": client_id, "created_at": now, "status": "done"}).scalar()
+    if message_id is None:
+        existing = find_by_client_id(user_id, client_id)
         return StoredMessage(existing.to_dict(), seq=None, created=False)
-    tasks.reply_later(user_id, companion.id)
+    message = {"id": message_id, "girl_id": companion.slug, "sender": Sender.USER.value, "type": "text",
+               "content": content, "created_at": isoformat(now), "read_at": None, "client_id": client_id}
+    remember_facts(user_id, companion.id, content)
+    seq, chat_started_at, break_reminded_at = connection.execute(
+        NOTE_CHATTING, {"uid": user_id, "now": now, "gap_start": now - BREAK_GAP}).one()
+    event = record_event(user_id, "message_received", {"message": message}, skip_sid=sender_sid, seq=seq)
+    remind_to_take_a_break(user_id, companion, now, chat_started_at, break_reminded_at)
     return StoredMessage(event["message"], seq=event["seq"], created=True)
 
 
-def remind_to_take_a_break(user_id: int, companion: Companion, now: datetime) -> None:
-    """Track the stretch of continuous chatting (pauses under BREAK_GAP end none); every
-    BREAK_REMINDER_MINUTES of it, a system notice (not a companion message) says she is an AI and
-    suggests a break. Called inside the transaction that stores the user's message."""
-    user = db.session.get(User, user_id)
-    if user.last_chat_at is None or user.chat_started_at is None or now - user.last_chat_at > BREAK_GAP:
-        user.chat_started_at = now
-    user.last_chat_at = now
+def remind_to_take_a_break(user_id: int, companion: CompanionRef, now: datetime, chat_started_at: datetime,
+                           break_reminded_at: datetime | None) -> None:
+    """Every BREAK_REMINDER_MINUTES of continuous chatting, a system notice (not a companion
+    message) says she is an AI and suggests a break. Called inside the transaction that stores
+    the user's message, which tracked the stretch of chatting (NOTE_CHATTING: a pause over BREAK_GAP
+    starts a new one)."""
     minutes = current_app.config["BREAK_REMINDER_MINUTES"]
     if not minutes:
         return
-    since = max(user.chat_started_at, user.break_reminded_at or user.chat_started_at)
+    since = max(chat_started_at, break_reminded_at or chat_started_at)
     if now - since < timedelta(minutes=minutes):
         return
-    user.break_reminded_at = now
-    hours = (now - user.chat_started_at).total_seconds() / 3600
+    db.session.execute(sa.update(User).where(User.id == user_id).values(break_reminded_at=now))
+    hours = (now - chat_started_at).total_seconds() / 3600
     length = f"{hours:.0f} hours" if hours >= 1.5 else f"{max(1, round(hours * 60))} minutes"
     record_event(user_id, "system_notice", {
         "girl_id": companion.slug, "kind": "break_reminder",
@@ -91,8 +119,8 @@ def remind_to_take_a_break(user_id: int, companion: Companion, now: datetime) ->
 
 def latest_message(user_id: int, companion_id: int) -> Message | None:
     return db.session.scalar(sa.select(Message).where(
-        Message.user_id == user_id, Message.companion_id == companion_id, Message.status == "done")
-        .order_by(Message.id.desc()).limit(1))
+        Message.user_id == user_id, Message.companion_id.between(companion_id, companion_id), Message.status == "done")
+        .order_by(Message.companion_id.desc(), Message.id.desc()).limit(1))
 
 
 def is_text_reply(message: Message | None) -> bool:

@@ -7,9 +7,10 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
+from dreamchat import writer
 from dreamchat.actions.events import emit_to_user, record_event
 from dreamchat.extensions import db
-from dreamchat.models import Companion, Message, Sender, utcnow
+from dreamchat.models import Companion, Message, Sender, isoformat, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -19,10 +20,15 @@ def set_companion_typing(user_id: int, companion_slug: str, is_typing: bool) -> 
     emit_to_user(user_id, "typing", {"girl_id": companion_slug, "is_typing": is_typing})
 
 
-def store_companion_reply(user_id: int, companion_id: int, text: str, answered_ids: list[int],
+class ReplyNotNeeded(Exception):
+    """The messages a reply answers changed before it was stored (answered elsewhere, deleted, edited)."""
+
+
+def store_companion_reply(user_id: int, companion, text: str, answered_ids: list[int],
                           message_id: int | None = None, read_at: datetime | None = None,
                           safety: str | None = None, resources: dict | None = None) -> dict | None:
-    """Store the companion's reply and mark the user messages it answers, in one commit.
+    """Store the companion's reply and mark the user messages it answers, in one commit (through
+    the group-commit writer); returns the stored message.
 
     message_id is the streaming message the reply completes, if it was streamed; read_at is when
     the messages were read for it. None when they changed meanwhile: answered by another task
@@ -30,26 +36,51 @@ def store_companion_reply(user_id: int, companion_id: int, text: str, answered_i
     most once, and never for text the user has since changed. safety and resources mark a crisis
     reply and the crisis lines shown under it.
     """
-    now = utcnow()
-    unchanged = Message.edited_at.is_(None) if read_at is None else sa.or_(
-        Message.edited_at.is_(None), Message.edited_at <= read_at)
-    claimed = db.session.execute(sa.update(Message).where(
-        Message.id.in_(answered_ids), Message.answered_at.is_(None), unchanged).values(answered_at=now)).rowcount
-    if claimed != len(answered_ids):
-        db.session.rollback()
+    try:
+        return writer.write(write_companion_reply, user_id, companion, text, tuple(answered_ids), message_id,
+                            read_at, safety, resources)
+    except ReplyNotNeeded:
         log.info("reply dropped: messages %s were answered elsewhere", answered_ids)
         return None
-    message = db.session.get(Message, message_id) if message_id else None
-    if message is None:
-        message = Message(user_id=user_id, companion_id=companion_id, sender=Sender.COMPANION, type="text")
-        db.session.add(message)
-    message.content, message.status, message.created_at = text, "done", now
-    message.safety = safety
-    message.resources_json = json.dumps(resources, ensure_ascii=False) if resources else None
-    db.session.flush()
-    event = record_event(user_id, "message_received", {"message": message.to_dict()})
-    db.session.commit()
-    return event["message"]
+
+
+messages_table = Message.__table__
+CLAIM_ANSWERED = (sa.update(messages_table).where(
+    messages_table.c.id.in_(sa.bindparam("ids", expanding=True)), messages_table.c.answered_at.is_(None),
+    sa.or_(messages_table.c.edited_at.is_(None), messages_table.c.edited_at <= sa.bindparam("loaded_at")))
+    .values(answered_at=sa.bindparam("now")))
+COMPLETE_STREAM = (sa.update(messages_table).where(messages_table.c.id == sa.bindparam("stream_id"))
+                   .values(content=sa.bindparam("text"), status="done", created_at=sa.bindparam("now"),
+                           safety=sa.bindparam("mark"), resources_json=sa.bindparam("resources"))
+                   .returning(messages_table.c.id))
+INSERT_REPLY = sa.insert(messages_table).returning(messages_table.c.id)
+
+
+def write_companion_reply(user_id: int, companion, text: str, answered_ids: tuple[int, ...],
+                          message_id: int | None, read_at: datetime | None, safety: str | None,
+                          resources: dict | None) -> dict:
+    """The write of store_companion_reply (a writer job); raises ReplyNotNeeded, which rolls it back.
+    A message edited after read_at (or edited at all, without read_at) is no longer claimable."""
+    connection = db.session.connection()
+    now = utcnow()
+    claimed = connection.execute(CLAIM_ANSWERED, {"ids": list(answered_ids), "loaded_at": read_at, "now": now}).rowcount
+    if claimed != len(answered_ids):
+        raise ReplyNotNeeded(answered_ids)
+    resources_json = json.dumps(resources, ensure_ascii=False) if resources else None
+    stored_id = None
+    if message_id:
+        stored_id = connection.execute(COMPLETE_STREAM, {"stream_id": message_id, "text": text, "now": now,
+                                                         "mark": safety, "resources": resources_json}).scalar()
+    if stored_id is None:
+        stored_id = connection.execute(INSERT_REPLY, {
+            "user_id": user_id, "companion_id": companion.id, "sender": Sender.COMPANION.value, "type": "text",
+            "content": text, "created_at": now, "status": "done", "safety": safety,
+            "resources_json": resources_json}).scalar_one()
+    message = {"id": stored_id, "girl_id": companion.slug, "sender": Sender.COMPANION.value, "type": "text",
+               "content": text, "created_at": isoformat(now), "read_at": None}
+    if safety:
+        message["safety"], message["resources"] = safety, resources
+    return record_event(user_id, "message_received", {"message": message})["message"]
 
 
 def start_reply_stream(user_id: int, companion_id: int, abandon_before: datetime | None = None) -> int:
@@ -59,7 +90,7 @@ def start_reply_stream(user_id: int, companion_id: int, abandon_before: datetime
     if abandon_before is not None:
         left = db.session.execute(sa.select(Message.id, Companion.slug).join(
             Companion, Message.companion_id == Companion.id).where(
-            Message.user_id == user_id, Message.companion_id == companion_id, Message.status == "streaming",
+            Message.user_id == user_id, Message.companion_id == companion_id, Message.status != sa.literal_column("'done'"),
             Message.created_at < abandon_before)).all()
         for message_id, companion_slug in left:
             db.session.execute(sa.delete(Message).where(Message.id == message_id))
@@ -79,7 +110,7 @@ def emit_reply_delta(user_id: int, companion_slug: str, message_id: int, offset:
 
 def abandon_reply_stream(user_id: int, companion_slug: str, message_id: int) -> None:
     """A stream that failed or lost the race leaves nothing behind."""
-    db.session.execute(sa.delete(Message).where(Message.id == message_id, Message.status == "streaming"))
+    db.session.execute(sa.delete(Message).where(Message.id == message_id, Message.status != sa.literal_column("'done'")))
     record_event(user_id, "message_deleted", {"girl_id": companion_slug, "message_id": message_id})
     db.session.commit()
 
@@ -89,7 +120,7 @@ def abandon_stale_streams(started_before: datetime) -> int:
     each with its message_deleted event; returns how many."""
     stale = db.session.execute(sa.select(Message.id, Message.user_id, Companion.slug)
                                .join(Companion, Message.companion_id == Companion.id)
-                               .where(Message.status == "streaming", Message.created_at < started_before)).all()
+                               .where(Message.status != sa.literal_column("'done'"), Message.created_at < started_before)).all()
     for message_id, user_id, companion_slug in stale:
         db.session.execute(sa.delete(Message).where(Message.id == message_id))
         record_event(user_id, "message_deleted", {"girl_id": companion_slug, "message_id": message_id})

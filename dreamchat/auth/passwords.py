@@ -14,7 +14,8 @@ from functools import lru_cache
 from flask import current_app
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from dreamchat.extensions import db, socketio
+from dreamchat.extensions import db
+from dreamchat.offload import run_blocking
 
 MAX_CONCURRENT_HASHES = 4
 
@@ -23,7 +24,7 @@ _slots = threading.BoundedSemaphore(MAX_CONCURRENT_HASHES)
 
 
 def run_off_loop(function, *args):
-    """CPU-bound work off the event loop under eventlet (as tasks/photo.py does); a plain call otherwise.
+    """CPU-bound work off the event loop (offload.run_blocking), at most a few at once.
 
     The request's database connection goes back to the pool first (when nothing is pending), so a
     request waiting for a hashing slot holds no connection that other users need."""
@@ -31,11 +32,7 @@ def run_off_loop(function, *args):
     if not (session.new or session.dirty or session.deleted):
         session.rollback()
     with _slots:
-        if socketio.async_mode == "eventlet":
-            from eventlet import tpool
-
-            return tpool.execute(function, *args)
-        return function(*args)
+        return run_blocking(function, *args)
 
 
 def hash_password(password: str) -> str:

@@ -54,10 +54,10 @@ def wait_wording(seconds: int) -> str:
 def too_many(kind: str, what: str, seconds: int, back_url: str, back_label: str):
     """A friendly page as a 429 with Retry-After; the refusal is logged once a minute per address.
 
-    Under eventlet the answer waits THROTTLED_ANSWER_DELAY first: a parked green thread costs
+    Under eventlet or gevent the answer waits THROTTLED_ANSWER_DELAY first: a parked green thread costs
     nothing, and a client flooding in a loop then gets one answer a second instead of keeping
     the event loop busy drawing refusals (the connections per address are capped by serving.py)."""
-    if socketio.async_mode == "eventlet":
+    if socketio.async_mode != "threading":
         socketio.sleep(THROTTLED_ANSWER_DELAY)
     if quotas.throttle("throttle-logged", f"{kind}/{client_address()}", 1, 60) is None:
         log.warning("%s throttled for %s", kind, client_address())

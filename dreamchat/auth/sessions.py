@@ -10,12 +10,18 @@ again then, so "Keep me signed in" lasts LOGIN_IDLE_DAYS after the last visit (s
 
 session["login_token"] names the login's socket room (chat/events.py joins it at connect), so
 ending a login closes just its sockets.
+
+A socket loads its user once, at connect: its events then use a SocketIdentity (the user's id and
+the login) instead of loading the user, and check that the login is still live with one small
+query (login_alive), every event by default or at most every SOCKET_LOGIN_RECHECK_SECONDS. So a
+login ended anywhere stops its sockets in every process at their next event.
 """
 from __future__ import annotations
 
 import hmac
 import logging
 import secrets
+import time
 from datetime import timedelta
 
 import sqlalchemy as sa
@@ -26,6 +32,7 @@ from flask_login import current_user, login_user
 from dreamchat.actions import account
 from dreamchat.extensions import db
 from dreamchat.models import LoginSession, User, utcnow
+from dreamchat.socket_users import SocketIdentity, forget_socket_user, socket_identities
 
 log = logging.getLogger(__name__)
 
@@ -67,13 +74,8 @@ def load_user(login_id: str) -> User | None:
         return None
     number, token = parsed
     login = db.session.get(LoginSession, number)
-    if login is None or not hmac.compare_digest(login.token_hash, LoginSession.hash_token(token)):
+    if login is None or not still_live(number, login.token_hash, token, login.last_seen_at):
         return None
-    now = utcnow()
-    if now - login.last_seen_at > idle_limit():
-        return None
-    if now - login.last_seen_at >= LAST_SEEN_STEP:
-        note_seen(login, now)
     user = login.user
     user.login_id = login_id
     if session.get("login_token") != str(login.id):
@@ -106,3 +108,47 @@ def current_login_remembered() -> bool:
     login_session_id = current_login_session_id()
     return bool(login_session_id and db.session.scalar(
         sa.select(LoginSession.remember).where(LoginSession.id == login_session_id)))
+
+
+logins = LoginSession.__table__
+LOGIN_OF_SOCKET = sa.select(logins.c.token_hash, logins.c.last_seen_at).where(
+    logins.c.id == sa.bindparam("login"), logins.c.user_id == sa.bindparam("uid"))
+
+
+def socket_user(sid: str) -> SocketIdentity | None:
+    """The socket's user, checked against its login when the last check is older than
+    SOCKET_LOGIN_RECHECK_SECONDS; None when the socket has none or its login has ended."""
+    identity = socket_identities.get(sid)
+    if identity is None:
+        return None
+    now = time.monotonic()
+    if now - identity.checked_at >= current_app.config["SOCKET_LOGIN_RECHECK_SECONDS"]:
+        if not login_alive(identity.login_id, identity.id):
+            forget_socket_user(sid)
+            return None
+        identity.checked_at = now
+    return identity
+
+
+def login_alive(login_id: str, user_id: int) -> bool:
+    """load_user's checks in one small query, without loading the user: the login exists, is the
+    user's, its token matches and it has not been idle too long (last_seen_at moved as load_user does)."""
+    parsed = parse_login_id(login_id)
+    if parsed is None:
+        return False
+    number, token = parsed
+    row = db.session.connection().execute(LOGIN_OF_SOCKET, {"login": number, "uid": user_id}).first()
+    return row is not None and still_live(number, row.token_hash, token, row.last_seen_at)
+
+
+def still_live(login_id: int, token_hash: str, token: str, last_seen_at) -> bool:
+    """The token matches and the login has not been idle too long; a login in use has its
+    last_seen_at moved at most once an hour (note_seen)."""
+    if not hmac.compare_digest(token_hash, LoginSession.hash_token(token)):
+        return False
+    now = utcnow()
+    if now - last_seen_at > idle_limit():
+        return False
+    if now - last_seen_at >= LAST_SEEN_STEP:
+        note_seen(db.session.get(LoginSession, login_id), now)
+    return True

@@ -4,7 +4,7 @@ from __future__ import annotations
 import functools
 import logging
 
-from flask import current_app, request, session
+from flask import current_app, g, request, session
 from flask_login import current_user
 from flask_socketio import ConnectionRefusedError, emit, join_room
 
@@ -13,9 +13,10 @@ from dreamchat.actions import events, messages, photos, reads
 from dreamchat.chat.validation import (InputError, check_payload_shape, is_id, new_request_id, optional_client_id,
                                        optional_text, require_bool, require_companion, require_id,
                                        require_id_list, require_text)
-from dreamchat.auth.sessions import load_user
+from dreamchat.auth.sessions import load_user, socket_user
 from dreamchat.extensions import db, socketio
 from dreamchat.models import user_room
+from dreamchat.socket_users import forget_socket_user, remember_socket_user
 
 log = logging.getLogger(__name__)
 
@@ -73,8 +74,9 @@ def chat_event(name: str):
     def register(handler):
         @functools.wraps(handler)
         def wrapper(payload=None, *_ignored):
+            tasks.event_started()
             try:
-                if not current_user.is_authenticated:
+                if not use_socket_user():
                     log.warning("socket event %s refused: not signed in", name)
                     return error_ack("unauthorized", "Please sign in again.")
                 return handler(check_payload_shape(payload))
@@ -86,11 +88,23 @@ def chat_event(name: str):
                 log.exception("socket event %s failed", name)
                 db.session.rollback()
                 return error_ack("internal", "Something went wrong on our side.")
+            finally:
+                tasks.event_finished()
 
         socketio.on_event(name, wrapper)
         return wrapper
 
     return register
+
+
+def use_socket_user() -> bool:
+    """current_user for this event is the socket's identity, taken at connect (no query per
+    event); False when the socket has none or its login has ended."""
+    identity = socket_user(request.sid)
+    if identity is None:
+        return False
+    g._login_user = identity  # what flask_login.current_user returns for the rest of the event
+    return True
 
 
 @socketio.on_error_default
@@ -120,6 +134,7 @@ def on_connect(auth=None):
     if not still_signed_in():
         log.warning("socket connection closed: the login ended while it connected")
         raise ConnectionRefusedError("unauthorized")
+    remember_socket_user(request.sid, current_user.id, current_user.login_id)
     emit("connected", {"socketId": request.sid})
     last_seq = auth.get("last_seq") if isinstance(auth, dict) else None
     if is_id(last_seq, allow_zero=True):
@@ -127,6 +142,12 @@ def on_connect(auth=None):
             send_replay(last_seq)
         else:  # reconnecting in a loop: no replay, the page reloads the conversation over HTTP
             emit("sync", {"events": [], "last_seq": current_user.last_event_seq, "reset": True})
+
+
+@socketio.on("disconnect")
+def on_disconnect(*_reason):
+    """A tab went away: its identity is forgotten (rooms are left by Socket.IO itself)."""
+    forget_socket_user(request.sid)
 
 
 def still_signed_in() -> bool:
@@ -163,10 +184,13 @@ def on_send_message(payload: dict) -> dict:
     companion = require_companion(payload)
     content = require_text(payload, "content", current_app.config["MAX_MESSAGE_LENGTH"])
     client_id = optional_client_id(payload)
-    existing = messages.find_by_client_id(current_user.id, client_id) if client_id else None
-    if existing is not None:
+    try:
+        before_generation(current_user.id)
+    except quotas.LimitReached:  # a message sent again (a reconnect) is answered even past a limit
+        existing = messages.find_by_client_id(current_user.id, client_id) if client_id else None
+        if existing is None:
+            raise
         return {"ok": True, "message": existing.to_dict(), "seq": None, "duplicate": True}
-    before_generation(current_user.id)
     stored = messages.send_user_message(current_user.id, companion, content, client_id, sender_sid=request.sid)
     if stored.created:
         generation_started(current_user.id)

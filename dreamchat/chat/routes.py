@@ -22,34 +22,64 @@ def companion_or_404(slug: str) -> Companion:
     return companion
 
 
+def in_conversation(user_id: int, companion_id: int | sa.ColumnElement[int]) -> sa.ColumnElement[bool]:
+    """Where-clause: the messages of one conversation, for reading along ix_messages_conversation with
+    NEWEST_FIRST or OLDEST_FIRST. companion_id is bounded on both sides instead of compared with `=`:
+    given `=` and ORDER BY id, PostgreSQL may pick the primary key (a generic plan of a prepared
+    statement does, and so does a correlated subquery) and walk it back through every message of every
+    conversation, 100,000 rows for a conversation that has none; with the bounds only the
+    conversation's own index orders the rows. SQLite reads the same index either way."""
+    return sa.and_(Message.user_id == user_id, Message.companion_id.between(companion_id, companion_id))
+
+
+NEWEST_FIRST = (Message.companion_id.desc(), Message.id.desc())
+OLDEST_FIRST = (Message.companion_id, Message.id)
+
+
 def conversation_page(user_id: int, companion_id: int, *, before: int | None = None,
                       after: int | None = None, limit: int = 50) -> list[Message]:
     """Messages of one conversation in ascending id order: the newest page, or one side of an id."""
-    query = sa.select(Message).where(Message.user_id == user_id, Message.companion_id == companion_id,
-                                     Message.status == "done")
+    query = sa.select(Message).where(in_conversation(user_id, companion_id), Message.status == "done")
     if after is not None:
-        return list(db.session.scalars(query.where(Message.id > after).order_by(Message.id).limit(limit)))
+        return list(db.session.scalars(query.where(Message.id > after).order_by(*OLDEST_FIRST).limit(limit)))
     if before is not None:
         query = query.where(Message.id < before)
-    newest_first = list(db.session.scalars(query.order_by(Message.id.desc()).limit(limit)))
+    newest_first = list(db.session.scalars(query.order_by(*NEWEST_FIRST).limit(limit)))
     return newest_first[::-1]
+
+
+# The companion list's badge shows up to 99, then "99+": counting stops there.
+UNREAD_SHOWN = 100
+
+
+def companion_list(user_id: int) -> list[sa.Row]:
+    """Each companion (in list order) with the id of the user's last message to or from her and how
+    many of her messages the user has not read (up to UNREAD_SHOWN). One statement whose work does
+    not grow with the history: per companion, one step back along ix_messages_conversation and at
+    most UNREAD_SHOWN entries of the partial index ix_messages_unread (there are few companions)."""
+    last_id = (sa.select(Message.id).where(in_conversation(user_id, Companion.id), Message.status == "done")
+               .order_by(*NEWEST_FIRST).limit(1).correlate(Companion).scalar_subquery())
+    unread_rows = (sa.select(Message.id).where(Message.user_id == user_id, Message.companion_id == Companion.id,
+                                               Message.sender == Sender.COMPANION, Message.read_at.is_(None),
+                                               Message.status == "done")
+                   .limit(UNREAD_SHOWN).correlate(Companion).subquery())
+    unread = sa.select(sa.func.count()).select_from(unread_rows).scalar_subquery()
+    return list(db.session.execute(sa.select(Companion, last_id.label("last_id"), unread.label("unread"))
+                                   .order_by(Companion.position, Companion.id)))
 
 
 @bp.get("/")
 @login_required
 def index():
-    companions = list(db.session.scalars(sa.select(Companion).order_by(Companion.position, Companion.id)))
-    last_ids = (sa.select(sa.func.max(Message.id)).where(Message.user_id == current_user.id,
-                                                         Message.status == "done")
-                .group_by(Message.companion_id))
-    last_messages = {m.companion_id: m for m in db.session.scalars(sa.select(Message).where(Message.id.in_(last_ids)))}
-    unread = dict(db.session.execute(
-        sa.select(Message.companion_id, sa.func.count()).where(
-            Message.user_id == current_user.id, Message.sender == Sender.COMPANION, Message.read_at.is_(None),
-            Message.status == "done")
-        .group_by(Message.companion_id)).all())
-    return render_template("chat/index.html", companions=companions, last_messages=last_messages,
-                           unread=unread)
+    rows = companion_list(current_user.id)
+    last_ids = [row.last_id for row in rows if row.last_id is not None]
+    last_messages = {}
+    if last_ids:
+        last_messages = {row.companion_id: row for row in db.session.execute(
+            sa.select(Message.companion_id, Message.sender, Message.type, Message.content, Message.created_at)
+            .where(Message.id.in_(last_ids)))}
+    return render_template("chat/index.html", companions=[row.Companion for row in rows],
+                           last_messages=last_messages, unread={row.Companion.id: row.unread for row in rows})
 
 
 @bp.get("/chat/<girl_id>")

@@ -12,7 +12,8 @@ import uuid
 
 from flask import abort, request
 
-from dreamchat.models import Companion
+from dreamchat.companions import directory
+from dreamchat.companions.directory import CompanionRef
 
 CLIENT_ID_PATTERN = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 ASCII_DIGITS = re.compile(r"[0-9]{1,10}")
@@ -112,13 +113,13 @@ def _is_scalar(value: object) -> bool:
     return value is None or isinstance(value, (bool, int, float))
 
 
-def require_companion(payload: dict) -> Companion:
+def require_companion(payload: dict) -> CompanionRef:
     slug = payload.get("girl_id")
     if not isinstance(slug, str) or not slug:
         raise InputError("invalid", "girl_id is required.")
     if not is_clean_text(slug):
         raise InputError("invalid", "girl_id must be valid text (no NUL, no lone surrogates).")
-    companion = Companion.by_slug(slug)
+    companion = directory.by_slug(slug)
     if companion is None:
         raise InputError("not_found", "No such companion.")
     return companion

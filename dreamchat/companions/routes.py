@@ -13,6 +13,7 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 from flask import Blueprint, Response, abort, current_app, request
 
+from dreamchat.companions import directory
 from dreamchat.companions.avatar import render_avatar_svg
 from dreamchat.companions.cards import MAX_CARD_BYTES, CardError, ParsedCard, parse_card
 from dreamchat.companions.cards.spec import MAX_FIELD_BYTES, MAX_INFLATED_BYTES, PARSE_TIMEOUT_SECONDS
@@ -89,6 +90,7 @@ def upsert_personas(personas: list[Persona]) -> tuple[int, int]:
             updated += 1
         companion.update_from_persona(persona)
     db.session.commit()
+    directory.forget()
     return created, updated
 
 
@@ -134,7 +136,7 @@ def parse_card_off_loop(data: bytes, filename: str) -> ParsedCard:
     """parse_card (text, PNG chunks, avatar decoding) in a worker thread under eventlet, so the event
     loop keeps serving everyone else; refused after CARD_PARSE_TIMEOUT_SECONDS whatever the file."""
     from dreamchat.extensions import socketio
-    from dreamchat.tasks.photo import run_blocking
+    from dreamchat.offload import run_blocking
 
     config = current_app.config
     timeout = float(config.get("CARD_PARSE_TIMEOUT_SECONDS", PARSE_TIMEOUT_SECONDS))
@@ -184,6 +186,7 @@ def import_card(data: bytes, filename: str, slug: str | None = None,
     companion.update_from_persona(persona)
     companion.avatar_png = parsed.avatar_png
     db.session.commit()
+    directory.forget()
     return companion, created, parsed
 
 

@@ -44,6 +44,15 @@ def note_user_typing(user_id: int, companion_id: int, is_typing: bool) -> None:
     app_scheduler().note_user_typing(user_id, companion_id, is_typing)
 
 
+def event_started() -> None:
+    """A socket event is being handled: replies' CPU work waits for its ack (briefly)."""
+    app_scheduler().event_started()
+
+
+def event_finished() -> None:
+    app_scheduler().event_finished()
+
+
 def resume_unfinished() -> None:
     """Once per process: answer the messages and make the photos a stopped process left undone."""
     app_scheduler().resume_unfinished()

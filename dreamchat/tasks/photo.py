@@ -5,7 +5,8 @@ import logging
 from typing import TYPE_CHECKING
 
 from dreamchat.actions import photos
-from dreamchat.extensions import db, socketio
+from dreamchat.extensions import db
+from dreamchat.offload import run_blocking
 from dreamchat.models import Companion, Photo
 from dreamchat.photos import PhotoRequest
 
@@ -52,12 +53,3 @@ class ProgressReporter:
         if progress - self.last >= 0.02 or (progress == 1.0 and self.last < 1.0):
             self.last = progress
             photos.report_photo_progress(self.user_id, self.companion_slug, self.request_id, progress)
-
-
-def run_blocking(function, *args):
-    """CPU-bound work off the event loop under eventlet; a plain call otherwise."""
-    if socketio.async_mode == "eventlet":
-        from eventlet import tpool
-
-        return tpool.execute(function, *args)
-    return function(*args)

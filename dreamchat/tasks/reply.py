@@ -15,8 +15,9 @@ import sqlalchemy as sa
 from dreamchat import quotas
 from dreamchat.actions import memory, messages, photos, reads, replies
 from dreamchat.ai import ChatLine, Reply, ReplyRequest
+from dreamchat.companions import directory
 from dreamchat.extensions import db
-from dreamchat.models import Companion, Message, Sender, User, utcnow
+from dreamchat.models import Message, Sender, User, utcnow
 from dreamchat.providers import ProviderError
 from dreamchat.safety import CRISIS, SafetyVerdict, check_messages, crisis_reply, keep_honest, resources_for
 from dreamchat.understanding import detect_language, photo_requested
@@ -27,6 +28,22 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 HISTORY_FOR_REPLY = 40
+
+messages_table = Message.__table__
+in_conversation = sa.and_(messages_table.c.user_id == sa.bindparam("uid"),
+                          messages_table.c.companion_id == sa.bindparam("cid"))
+UNANSWERED = (sa.select(messages_table.c.id, messages_table.c.content)
+              .where(in_conversation, messages_table.c.sender == Sender.USER.value,
+                     messages_table.c.answered_at.is_(None))
+              .order_by(messages_table.c.id))
+# companion_id bounded on both sides and in the ORDER BY: so PostgreSQL reads ix_messages_conversation
+# backwards even with a generic plan (see chat.routes.in_conversation).
+RECENT = (sa.select(messages_table.c.sender, messages_table.c.content, messages_table.c.type)
+          .where(messages_table.c.user_id == sa.bindparam("uid"),
+                 messages_table.c.companion_id.between(sa.bindparam("cid"), sa.bindparam("cid")),
+                 messages_table.c.id <= sa.bindparam("last"))
+          .order_by(messages_table.c.companion_id.desc(), messages_table.c.id.desc()).limit(HISTORY_FOR_REPLY))
+USER_NAME = sa.select(User.__table__.c.username).where(User.__table__.c.id == sa.bindparam("uid"))
 
 
 def provider_failure_message(error: ProviderError) -> str:
@@ -68,6 +85,7 @@ class ReplyTask:
 
     def __init__(self, scheduler: TaskScheduler, key: Key) -> None:
         self.scheduler, self.app, self.key = scheduler, scheduler.app, key
+        self.companion = None
         self.companion_slug = ""
         self.typing = False
         self.stream: ActiveStream | None = None
@@ -82,18 +100,23 @@ class ReplyTask:
         unexpected error (False): typing off, a retryable chat_error; the messages stay unanswered."""
         user_id, companion_id = self.key
         scheduler = self.scheduler
-        self.companion_slug = db.session.scalar(sa.select(Companion.slug).where(Companion.id == companion_id)) or ""
+        self.companion = directory.by_id(companion_id)
+        self.companion_slug = self.companion.slug if self.companion else ""
         db.session.remove()
+        if self.companion is None:
+            return True
         try:
             while True:
                 scheduler.pause(1.2)
                 scheduler.wait_while_user_types(self.key)
                 scheduler.take_more_messages(self.key)
-                reply_input = self._load_reply_input()
-                db.session.remove()
-                if reply_input is not None:
-                    reads.mark_read_by_companion(user_id, companion_id, self.companion_slug)
+                with scheduler.cpu_slot():
+                    reply_input = self._load_reply_input()
                     db.session.remove()
+                    if reply_input is not None:
+                        reads.mark_read_by_companion(user_id, companion_id, self.companion_slug)
+                        db.session.remove()
+                if reply_input is not None:
                     scheduler.pause(0.6)
                     self.set_typing(True)
                     if not self._write_reply(reply_input):
@@ -122,14 +145,15 @@ class ReplyTask:
         provider = self.app.extensions["reply_provider"]
         language = reply_input.safety.language
         if not provider.streams:
-            if reply_input.safety.crisis:
-                reply = self._crisis_reply(reply_input, text=None)
-            else:
-                composed = provider.compose(reply_input.request)
-                reply = ComposedReply(keep_honest(composed.text, language), composed.photo_context)
+            with self.scheduler.cpu_slot():
+                if reply_input.safety.crisis:
+                    reply = self._crisis_reply(reply_input, text=None)
+                else:
+                    composed = provider.compose(reply_input.request)
+                    reply = ComposedReply(keep_honest(composed.text, language), composed.photo_context)
             self.scheduler.pause(min(1.0 + len(reply.text) * 0.035, 5.0))
-            if self.scheduler.take_more_messages(self.key):
-                return False
+            if self.scheduler.delays_replies and self.scheduler.take_more_messages(self.key):
+                return False  # she was "typing": what arrived meanwhile is answered in this reply
             self.set_typing(False)
             return self._store_reply(reply_input, reply)
         try:
@@ -193,9 +217,9 @@ class ReplyTask:
 
     def _store_reply(self, reply_input: ReplyInput, reply: ComposedReply) -> bool:
         """False when the answered messages changed meanwhile (edited, deleted, answered elsewhere)."""
-        user_id, companion_id = self.key
+        user_id = self.key[0]
         message_id = self.stream.message_id if self.stream else None
-        stored = replies.store_companion_reply(user_id, companion_id, reply.text, reply_input.answered_ids,
+        stored = replies.store_companion_reply(user_id, self.companion, reply.text, reply_input.answered_ids,
                                                message_id=message_id, read_at=reply_input.loaded_at,
                                                safety=reply.safety, resources=reply.resources)
         self._end_stream(failed=stored is None)
@@ -211,7 +235,7 @@ class ReplyTask:
         user_id, companion_id = self.key
         if messages.awaits_crisis_reply(user_id, companion_id):
             return  # a crisis turn comes next: no photo in it, as with the photo button
-        companion = db.session.get(Companion, companion_id)
+        companion = self.companion
         try:
             quotas.check(user_id, "photo")
         except quotas.LimitReached as refused:
@@ -229,32 +253,34 @@ class ReplyTask:
         self.stream = None
 
     def _load_reply_input(self) -> ReplyInput | None:
+        """What the reply needs, read with a few prebuilt column-only queries (no row loaded as an object)."""
         user_id, companion_id = self.key
         loaded_at = utcnow()
-        unanswered = list(db.session.scalars(sa.select(Message).where(Message.awaiting_reply(user_id, companion_id))
-                                             .order_by(Message.id)))
+        connection = db.session.connection()
+        conversation = {"uid": user_id, "cid": companion_id}
+        unanswered = connection.execute(UNANSWERED, conversation).all()
         if not unanswered:
             return None
-        recent = list(db.session.scalars(sa.select(Message).where(
-            Message.user_id == user_id, Message.companion_id == companion_id,
-            Message.id <= unanswered[-1].id).order_by(Message.id.desc()).limit(HISTORY_FOR_REPLY)))
+        recent = connection.execute(RECENT, conversation | {"last": unanswered[-1].id}).all()
         recent.reverse()
-        companion = db.session.get(Companion, companion_id)
-        user = db.session.get(User, user_id)
-        new_messages = tuple(m.content for m in unanswered)
-        earlier = [m.content for m in reversed(recent) if m.sender == Sender.USER]
+        persona = directory.persona(companion_id)
+        user_name = connection.execute(USER_NAME, {"uid": user_id}).scalar()
+        if persona is None or user_name is None:
+            return None  # the account or the companion was deleted meanwhile
+        new_messages = tuple(row.content for row in unanswered)
+        earlier = [row.content for row in reversed(recent) if row.sender == Sender.USER]
         language = next(filter(None, map(detect_language, [" ".join(new_messages), *earlier])),
-                        companion.language or "en")
+                        persona.language or "en")
         safety = check_messages(new_messages, language)
         request = ReplyRequest(
-            persona=companion.to_persona(),
-            user_name=user.username,
-            history=tuple(ChatLine(sender=m.sender, content=m.content, type=m.type) for m in recent),
+            persona=persona,
+            user_name=user_name,
+            history=tuple(ChatLine(sender=row.sender, content=row.content, type=row.type) for row in recent),
             new_messages=new_messages,
-            conversation_key=f"{user_id}:{companion.slug}",
+            conversation_key=f"{user_id}:{persona.slug}",
             memory=memory.memory_lines(user_id, companion_id),
             avoid=self.scheduler.avoided(self.key),
             crisis=safety.crisis,
         )
-        return ReplyInput(request=request, safety=safety, answered_ids=[m.id for m in unanswered],
+        return ReplyInput(request=request, safety=safety, answered_ids=[row.id for row in unanswered],
                           loaded_at=loaded_at)

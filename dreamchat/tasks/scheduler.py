@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -26,6 +27,9 @@ log = logging.getLogger(__name__)
 USER_TYPING_GRACE_SECONDS = 5.0
 USER_TYPING_MAX_WAIT_SECONDS = 8.0
 STALE_STREAM_AGE = timedelta(hours=1)
+# How long a reply's CPU work waits for the socket events being handled (acks first) before it goes anyway.
+EVENTS_FIRST_MAX_WAIT = 0.05
+EVENTS_QUIET = 0.003
 
 Key = tuple[int, int]  # (user_id, companion_id): one conversation
 
@@ -51,6 +55,12 @@ class TaskScheduler:
         self.draining = False
         # Streaming rows older than this were left by a process that stopped (kill -9, a short grace).
         self.started_at = utcnow()
+        slots = app.config.get("MAX_CONCURRENT_REPLIES", 0)
+        self._cpu_slots = threading.BoundedSemaphore(slots) if slots else None
+        self._events_in_flight = 0
+        self._last_event_finished = 0.0
+        self._no_events_in_flight = threading.Event()
+        self._no_events_in_flight.set()
 
     def busy(self) -> bool:
         """True while any reply or photo task is running."""
@@ -70,11 +80,56 @@ class TaskScheduler:
 
         socketio.start_background_task(run)
 
+    @property
+    def delays_replies(self) -> bool:
+        """Whether replies pause like a person typing (REPLY_DELAY_SCALE above 0). Without pauses a
+        reply is stored as composed, and messages that arrived meanwhile get the next one."""
+        return self.app.config["REPLY_DELAY_SCALE"] > 0
+
     def pause(self, seconds: float) -> None:
         """A human-like pause, scaled by REPLY_DELAY_SCALE (0 in tests)."""
         scaled = seconds * self.app.config["REPLY_DELAY_SCALE"]
         if scaled > 0:
             socketio.sleep(scaled)
+
+    @contextmanager
+    def cpu_slot(self):
+        """Around a reply's CPU work: socket events being handled go first (for at most
+        EVENTS_FIRST_MAX_WAIT), then at most MAX_CONCURRENT_REPLIES replies work at once. Replies
+        that wait meanwhile answer more messages each, so under load there are fewer of them."""
+        socketio.sleep(0)
+        self._wait_for_quiet()
+        if self._cpu_slots is None:
+            yield
+            return
+        with self._cpu_slots:
+            yield
+
+    def _wait_for_quiet(self) -> None:
+        """Until no socket event is being handled and none finished in the last EVENTS_QUIET
+        (a client that got its ack sends the next message within it), or EVENTS_FIRST_MAX_WAIT."""
+        deadline = time.monotonic() + EVENTS_FIRST_MAX_WAIT
+        while (now := time.monotonic()) < deadline:
+            if self._events_in_flight:
+                self._no_events_in_flight.wait(deadline - now)
+                continue
+            quiet_for = now - self._last_event_finished
+            if quiet_for >= EVENTS_QUIET:
+                return
+            socketio.sleep(min(EVENTS_QUIET - quiet_for, deadline - now))
+
+    def event_started(self) -> None:
+        """A socket event is being handled (its ack goes before replies' CPU work)."""
+        with self._lock:
+            self._events_in_flight += 1
+            self._no_events_in_flight.clear()
+
+    def event_finished(self) -> None:
+        with self._lock:
+            self._events_in_flight -= 1
+            self._last_event_finished = time.monotonic()
+            if not self._events_in_flight:
+                self._no_events_in_flight.set()
 
     def _state(self, key: Key) -> ConversationState:
         return self._conversations.setdefault(key, ConversationState())

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from dreamchat.understanding.text import clean_phrase, fold
 
@@ -45,6 +46,7 @@ DATE_PATTERNS = (
 )
 
 
+@lru_cache(maxsize=4096)
 def extract_name(text: str) -> str | None:
     found = [(m.start(), m.group(1).strip("'-")) for pattern in NAME_PATTERNS for m in pattern.finditer(text)]
     names = sorted((position, word) for position, word in found if fold(word) not in NOT_NAMES)
@@ -63,7 +65,8 @@ def _gerund(verb: str) -> str:
     return verb + verb[-1] * bool(doubled) + "ing"
 
 
-def extract_likes(text: str) -> list[str]:
+@lru_cache(maxsize=4096)
+def extract_likes(text: str) -> tuple[str, ...]:
     likes = []
     for match in (m for pattern in LIKE_PATTERNS for m in pattern.finditer(text)):
         words = clean_phrase(LIKE_CUT.sub("", match.group(1))).split()
@@ -71,14 +74,15 @@ def extract_likes(text: str) -> list[str]:
             words = words[2:] if words[1].lower() == "go" else [_gerund(words[1].lower())] + words[2:]
         if words and not NOT_LIKES & {fold(word) for word in words}:
             likes.append(" ".join(POSSESSIVES.get(word.lower(), word) for word in words))
-    return likes
+    return tuple(likes)
 
 
-def extract_plans(text: str) -> list[str]:
+@lru_cache(maxsize=4096)
+def extract_plans(text: str) -> tuple[str, ...]:
     matches = ((m, articles) for pattern, articles in PLAN_PATTERNS for m in pattern.finditer(text))
     plans = [(articles.get(m.group(1).lower(), ""), clean_phrase(PLAN_CUT.sub("", m.group(2)), 4))
              for m, articles in matches]
-    return [article + what for article, what in plans if what]
+    return tuple(article + what for article, what in plans if what)
 
 
 def extract_facts(text: str) -> list[tuple[str, str]]:

@@ -103,9 +103,13 @@ def prepare(text: str) -> str:
 def crisis_by_rules(text: str) -> bool:
     """The rules alone: precise, but blind to phrasings nobody wrote a rule for."""
     normalised = _normalise(text)
+    return _rules_fire(normalised, CRISIS_GUARDS.sub(" ~ ", normalised))
+
+
+def _rules_fire(normalised: str, prepared: str) -> bool:
     joking = JOKING.search(normalised) is not None
     rules = [rule for rule in CRISIS_RULES if not (joking and rule.light)]
-    clauses = [part.strip() for part in CLAUSES.split(CRISIS_GUARDS.sub(" ~ ", normalised))]
+    clauses = [part.strip() for part in CLAUSES.split(prepared)]
     return any(_fires(rule, clause) for clause in clauses if len(clause) > 2 for rule in rules)
 
 
@@ -113,13 +117,20 @@ WINDOW_OVERLAP = 300
 MAX_WINDOWS = 8
 
 
-@lru_cache(maxsize=1024)
+@lru_cache(maxsize=8192)
 def detect_crisis(text: str) -> bool:
     """True when the user expresses suicidal ideation, self-harm, or a wish or plan to die (en, fr, es):
     when the rules fire, or the learned model (crisis_model.py) finds it likely. A message longer
     than MAX_CHARS is read in overlapping windows (up to MAX_WINDOWS), so nothing hides at its end.
     Cached by text: the unanswered messages are checked again at each reply attempt and photo request."""
-    return any(crisis_by_rules(part) or default_model().fires(prepare(part)) for part in windows(text))
+    return any(_window_in_crisis(part) for part in windows(text))
+
+
+def _window_in_crisis(text: str) -> bool:
+    """crisis_by_rules(text) or the model on prepare(text), with the text normalised once for both."""
+    normalised = _normalise(text)
+    prepared = CRISIS_GUARDS.sub(" ~ ", normalised)
+    return _rules_fire(normalised, prepared) or default_model().fires(prepared)
 
 
 def windows(text: str) -> list[str]:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from dreamchat.understanding import asks_if_human, fold
 
@@ -62,8 +63,10 @@ MIRRORS = {"how_are_you": "hru_back", "her_age": "age_back", "her_city": "city_b
            "her_doing": "doing_back", "about_her": "about_back"}
 
 
-def intents_of(text: str) -> set[str]:
-    found = {name for name, pattern in INTENTS.items() if pattern.search(fold(text))}
+@lru_cache(maxsize=4096)
+def intents_of(text: str) -> frozenset[str]:
+    folded = fold(text)
+    found = {name for name, pattern in INTENTS.items() if pattern.search(folded)}
     if asks_if_human(text):
         found.add("real")
-    return found - {"good_mood"} if "sad" in found else found
+    return frozenset(found - {"good_mood"} if "sad" in found else found)
