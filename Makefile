@@ -6,7 +6,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 export FLASK_APP := app.py
 
-.PHONY: run test test-fast test-js dev browser clean
+.PHONY: run test test-fast test-js dev browser nginx cluster clean
 
 $(VENV)/.runtime: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -29,7 +29,16 @@ dev: $(VENV)/.runtime
 browser:
 	scripts/install-browser
 
-test: $(VENV)/.dev browser test-js
+# Debian's nginx, for `make cluster` and the cluster tests (tests/test_cluster.py).
+nginx:
+	scripts/install-nginx
+
+# N processes on PostgreSQL and Redis behind nginx on http://127.0.0.1:8000 (README, "Scaling out"):
+# make cluster CLUSTER_ARGS="--processes 2 --port 8080 --websocket-only"
+cluster: $(VENV)/.runtime nginx
+	$(PY) scripts/cluster.py $(CLUSTER_ARGS)
+
+test: $(VENV)/.dev browser nginx test-js
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 # No server process, no browser: the quick loop while working (well under a minute).

@@ -40,6 +40,7 @@ def serve() -> None:
     scheduler = app.extensions[tasks.EXTENSION]
     install_graceful_shutdown(scheduler, app.config["SHUTDOWN_GRACE_SECONDS"])
     socketio.start_background_task(scheduler.resume_unfinished)
+    socketio.start_background_task(scheduler.sweep_forever)
     app.logger.info("DreamChat on http://%s:%s (%s)", host, port, socketio.async_mode)
     if socketio.async_mode == "gevent":
         run_gevent(socketio, app, host, port, options)

@@ -57,14 +57,17 @@ def create_app(config: Config | None = None) -> Flask:
         json=wire_json,
         async_mode=app.config["ASYNC_MODE"] or default_async_mode(),
         message_queue=app.config["SOCKETIO_MESSAGE_QUEUE"],
+        channel=app.config["SOCKETIO_CHANNEL"],
         cors_allowed_origins=app.config["CORS_ALLOWED_ORIGINS"],
         max_http_buffer_size=app.config["SOCKETIO_MAX_BUFFER_SIZE"],
+        # engine.io's Server(transports=...): ["polling", "websocket"] (its default) or websocket only.
+        transports=app.config.get("SOCKETIO_TRANSPORTS") or None,
         logger=False,
         engineio_logger=False,
     )
     trust_proxies(app)
 
-    from dreamchat import quotas, tasks, writer
+    from dreamchat import quotas, shared_state, tasks, writer
     from dreamchat.actions import events  # noqa: F401 - registers the listener that emits events after commit
     from dreamchat.ai import create_fallback_provider, create_reply_provider
     from dreamchat.photos import create_photo_provider
@@ -82,6 +85,7 @@ def create_app(config: Config | None = None) -> Flask:
     app.extensions["photo_provider"] = create_photo_provider(app.config)
     tasks.init_app(app)
     writer.init_app(app)
+    shared_state.init_app(app)
     quotas.init_app(app)
 
     app.register_blueprint(auth_bp)
@@ -105,8 +109,12 @@ def create_app(config: Config | None = None) -> Flask:
             app.logger.exception("health check: database unavailable")
             database = "unavailable"
         status = 200 if database == "ok" else 503
-        return jsonify(status="ok" if status == 200 else "degraded", database=database,
-                       async_mode=socketio.async_mode), status
+        report = {"status": "ok" if status == 200 else "degraded", "database": database,
+                  "async_mode": socketio.async_mode}
+        redis_up = app.extensions[shared_state.EXTENSION].healthy()
+        if redis_up is not None:  # several processes: without Redis they still serve, and catch up by replay
+            report["redis"] = "ok" if redis_up else "down"
+        return jsonify(report), status
 
     return app
 

@@ -100,6 +100,15 @@ def cors_origins_from_env():
     return [origin.strip() for origin in raw.split(",") if origin.strip()]
 
 
+def redis_url_from_env() -> str | None:
+    """REDIS_URL, else a redis:// SOCKETIO_MESSAGE_QUEUE; None for one process without Redis."""
+    for name in ("REDIS_URL", "SOCKETIO_MESSAGE_QUEUE"):
+        url = os.environ.get(name, "").strip()
+        if url.startswith(("redis://", "rediss://", "unix://")):
+            return url
+    return None
+
+
 def rate_limit_storage_from_env() -> str:
     """Where the limits are counted: RATE_LIMIT_STORAGE_URL, else Redis when REDIS_URL or a redis://
     SOCKETIO_MESSAGE_QUEUE is set (so limits hold across processes), else this process's memory."""
@@ -111,6 +120,30 @@ def rate_limit_storage_from_env() -> str:
         if url.startswith(("redis://", "rediss://")):
             return url
     return "memory://"
+
+
+def default_worker_id() -> str:
+    """This process among several: its host and the port it serves (a restart on the same host and
+    port takes its own claims back at once), else its pid."""
+    import socket
+
+    port = os.environ.get("PORT", "").strip()
+    return f"{socket.gethostname()}:{port or 'pid' + str(os.getpid())}"[:80]
+
+
+SOCKETIO_TRANSPORT_NAMES = ("polling", "websocket")
+
+
+def socketio_transports_from_env() -> list[str]:
+    """SOCKETIO_TRANSPORTS: the engine.io transports the server accepts, comma-separated. The default
+    "polling,websocket" is engine.io's own; "websocket" refuses long-polling, so a load balancer in
+    front needs no sticky sessions (the chat page is told, and connects with websockets only)."""
+    raw = os.environ.get("SOCKETIO_TRANSPORTS", "").strip() or "polling,websocket"
+    transports = [name.strip().lower() for name in raw.split(",") if name.strip()]
+    unknown = [name for name in transports if name not in SOCKETIO_TRANSPORT_NAMES]
+    if unknown or not transports:
+        raise SystemExit(f"SOCKETIO_TRANSPORTS must be polling, websocket or both, got {raw!r}")
+    return [name for name in SOCKETIO_TRANSPORT_NAMES if name in transports]
 
 
 def engine_options(database_url: str) -> dict:
@@ -160,7 +193,12 @@ class Config:
         self.MAX_MESSAGE_LENGTH = _env_int("MAX_MESSAGE_LENGTH", 4000)
         self.MAX_PHOTO_CONTEXT_LENGTH = 200
         self.SOCKETIO_MESSAGE_QUEUE = os.environ.get("SOCKETIO_MESSAGE_QUEUE") or os.environ.get("REDIS_URL")
+        # The message queue's channel: deployments (or test runs) sharing one Redis need their own.
+        self.SOCKETIO_CHANNEL = os.environ.get("SOCKETIO_CHANNEL", "").strip() or "flask-socketio"
+        # Typing and replies being streamed, seen by every process (shared_state.py).
+        self.REDIS_URL = redis_url_from_env()
         self.ASYNC_MODE = os.environ.get("ASYNC_MODE") or None
+        self.SOCKETIO_TRANSPORTS = socketio_transports_from_env()
         self.SOCKETIO_MAX_BUFFER_SIZE = 64 * 1024
         self.RATE_LIMIT_MESSAGES = _env_int("RATE_LIMIT_MESSAGES", 30)
         self.RATE_LIMIT_PHOTOS = _env_int("RATE_LIMIT_PHOTOS", 5)
@@ -185,6 +223,14 @@ class Config:
         # first event after this many seconds. Ending a login stops its sockets in this process at
         # once, in other processes within this time (0: checked at every event).
         self.SOCKET_LOGIN_RECHECK_SECONDS = _env_float("SOCKET_LOGIN_RECHECK_SECONDS", 1)
+        # Replies and photos are claimed in the database by this process (WORKER_ID, unique per
+        # process: host and port by default) for WORK_LEASE_SECONDS, renewed while it works; a
+        # stopped process's work is taken over by the others' sweep every WORK_SWEEP_SECONDS.
+        self.WORKER_ID = os.environ.get("WORKER_ID", "").strip() or default_worker_id()
+        self.WORK_LEASE_SECONDS = _env_float("WORK_LEASE_SECONDS", 60)
+        if self.WORK_LEASE_SECONDS <= 0:
+            raise SystemExit(f"WORK_LEASE_SECONDS must be more than 0, got {self.WORK_LEASE_SECONDS}")
+        self.WORK_SWEEP_SECONDS = _env_float("WORK_SWEEP_SECONDS", 15)
         self.RATE_LIMIT_LOGINS = _env_int("RATE_LIMIT_LOGINS", 20)  # per client address per minute
         self.RATE_LIMIT_SIGNUPS = _env_int("RATE_LIMIT_SIGNUPS", 5)  # per client address per hour
         self.RATE_LIMIT_STORAGE_URL = rate_limit_storage_from_env()
@@ -247,6 +293,7 @@ class TestConfig(Config):
         self.PASSWORD_HASH_METHOD = "pbkdf2:sha256:1"
         self.WTF_CSRF_ENABLED = False
         self.SOCKETIO_MESSAGE_QUEUE = None
+        self.REDIS_URL = None
         self.ASYNC_MODE = "threading"
         # Each test app counts in its own memory; many tests sign up several users from one address.
         self.RATE_LIMIT_STORAGE_URL = "memory://"

@@ -172,6 +172,9 @@ class Photo(db.Model):
     height: so.Mapped[int | None]
     created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
     completed_at: so.Mapped[datetime | None]
+    # The process making it, until claim_expires_at (tasks/claims.py): made once across processes.
+    claimed_by: so.Mapped[str | None] = so.mapped_column(sa.String(80))
+    claim_expires_at: so.Mapped[datetime | None]
 
     __table_args__ = (
         sa.UniqueConstraint("user_id", "request_id", name="uq_photo_user_request"),
@@ -264,6 +267,18 @@ class Message(db.Model):
             data["safety"] = self.safety
             data["resources"] = json.loads(self.resources_json) if self.resources_json else None
         return data
+
+
+class ReplyClaim(db.Model):
+    """The process answering one conversation right now, until expires_at (tasks/claims.py): a
+    conversation's replies are written by one process at a time; a stopped process's claim lapses."""
+
+    __tablename__ = "reply_claims"
+
+    user_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("users.id"), primary_key=True)
+    companion_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("companions.id"), primary_key=True)
+    owner: so.Mapped[str] = so.mapped_column(sa.String(80))
+    expires_at: so.Mapped[datetime]
 
 
 class UserEvent(db.Model):

@@ -45,7 +45,8 @@ class Chatter(threading.Thread):
         self.retries = 0
         self.connects = 0
 
-    def fresh_tab(self, last_seq: int) -> Tab | None:
+    def fresh_tab(self, role: str, last_seq: int) -> Tab | None:
+        """A new tab ("sender" or "observer") that replays from last_seq; None when it cannot connect."""
         self.connects += 1
         try:
             return Tab(self.server_holder["url"], self.http, last_seq=last_seq).connect()
@@ -57,7 +58,8 @@ class Chatter(threading.Thread):
             if self.observer is not None:
                 self.observer_seq = self.observer.last_seq
                 self.observed_before = getattr(self, "observed_before", []) + self.observer.applied
-            self.observer = self.fresh_tab(self.observer_seq)
+                self.observer.disconnect()
+            self.observer = self.fresh_tab("observer", self.observer_seq)
 
     def run(self) -> None:
         number = 0
@@ -70,13 +72,14 @@ class Chatter(threading.Thread):
                 if self.sender is None or not self.sender.client.connected:
                     if self.sender is not None:
                         self.sender_seq = self.sender.last_seq
-                    self.sender = self.fresh_tab(self.sender_seq)
+                        self.sender.disconnect()
+                    self.sender = self.fresh_tab("sender", self.sender_seq)
                     if self.sender is None:
                         time.sleep(0.2)
                         continue
                 try:
                     ack = self.sender.send(girl, f"message {number} from drill", client_id, timeout=3)
-                except Exception:
+                except Exception:  # noqa: BLE001 - no ack (cut, timeout): resend the same client_id
                     self.retries += 1
                     self.sender.disconnect()
                     time.sleep(0.2)

@@ -245,7 +245,9 @@ def start_live_server(instance_dir: Path, port: int | None = None, template: Pat
            "REPLY_DELAY_SCALE": "0.2", "LOG_LEVEL": "INFO", "PYTHONUNBUFFERED": "1",
            # Tests sign up and sign in many users from 127.0.0.1: limits open unless a test sets them;
            # limits kept in a Redis (a redis:// message queue) are this run's own.
-           "RATE_LIMIT_SIGNUPS": "0", "RATE_LIMIT_LOGINS": "0", "RATE_LIMIT_KEY_PREFIX": TEST_RUN_KEY_PREFIX}
+           "RATE_LIMIT_SIGNUPS": "0", "RATE_LIMIT_LOGINS": "0", "RATE_LIMIT_KEY_PREFIX": TEST_RUN_KEY_PREFIX,
+           # and so is the message queue's channel: test runs at the same time share the machine's Redis.
+           "SOCKETIO_CHANNEL": TEST_RUN_KEY_PREFIX}
     env.pop("DATABASE_URL", None)
     env.update({key: str(value) for key, value in env_overrides.items()})
     database = instance_dir / "dreamchat.db"

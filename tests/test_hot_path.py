@@ -177,7 +177,7 @@ def test_a_message_costs_a_few_statements(app, auth_factory):
         sa.event.remove(engine, "before_cursor_execute", listener)
     assert ack["ok"]
     assert sent <= 4, statements[:sent]
-    assert len(statements) <= 16, statements
+    assert len(statements) <= 18, statements  # 16, and the conversation's claim taken and let go
     assert not any(statement.strip().upper().startswith("SELECT 1") for statement in statements)
 
 

@@ -1,4 +1,5 @@
-"""The photo pipeline: one pending photo made by the provider, off the event loop when it is CPU-bound."""
+"""The photo pipeline: one pending photo, claimed by this process, made by the provider (off the event
+loop when it is CPU-bound)."""
 from __future__ import annotations
 
 import logging
@@ -9,6 +10,7 @@ from dreamchat.extensions import db
 from dreamchat.offload import run_blocking
 from dreamchat.models import Companion, Photo
 from dreamchat.photos import PhotoRequest
+from dreamchat.tasks import claims
 
 if TYPE_CHECKING:
     from dreamchat.tasks.scheduler import TaskScheduler
@@ -20,6 +22,9 @@ def make_photo(scheduler: TaskScheduler, photo_id: int) -> None:
     """Make the photo if it is still pending, then store it (or mark it failed) through actions."""
     app = scheduler.app
     with app.app_context():
+        if not claims.claim_photo(photo_id, scheduler.worker_id, scheduler.photo_lease):
+            db.session.remove()
+            return  # done, failed, or being made by another process
         try:
             photo = db.session.get(Photo, photo_id)
             if photo is None or photo.status != "pending":

@@ -6,6 +6,7 @@ transaction is open while a provider composes; what it writes goes through dream
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -28,6 +29,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 HISTORY_FOR_REPLY = 40
+RENEW_WHILE_STREAMING_SECONDS = 10.0
 
 messages_table = Message.__table__
 in_conversation = sa.and_(messages_table.c.user_id == sa.bindparam("uid"),
@@ -106,7 +108,11 @@ class ReplyTask:
         if self.companion is None:
             return True
         try:
+            renew = False  # claimed just before the first turn
             while True:
+                if renew:
+                    scheduler.renew_claim(self.key)
+                renew = True
                 scheduler.pause(1.2)
                 scheduler.wait_while_user_types(self.key)
                 scheduler.take_more_messages(self.key)
@@ -197,19 +203,26 @@ class ReplyTask:
     def _stream_reply(self, provider, reply_input: ReplyInput) -> str:
         user_id, companion_id = self.key
         text = ""
+        renew_at = time.monotonic() + RENEW_WHILE_STREAMING_SECONDS
         for delta in provider.stream(reply_input.request):
             if not delta:
                 continue
             if self.stream is None:
-                message_id = replies.start_reply_stream(user_id, companion_id,
-                                                        abandon_before=self.scheduler.started_at)
+                # This process holds the conversation's claim: a stream still there was left by a
+                # process that stopped (or lost the claim), so it is abandoned.
+                message_id = replies.start_reply_stream(user_id, companion_id, abandon_before=utcnow())
                 db.session.remove()
                 self.stream = ActiveStream(message_id=message_id, girl_id=self.companion_slug)
                 self.scheduler.set_stream(self.key, self.stream)
                 self.set_typing(False)
+            if time.monotonic() >= renew_at:
+                self.scheduler.renew_claim(self.key)
+                db.session.remove()
+                renew_at = time.monotonic() + RENEW_WHILE_STREAMING_SECONDS
             offset = len(text)
             text += delta
             self.stream.text = text
+            self.scheduler.stream_progress(self.key, self.stream)
             replies.emit_reply_delta(user_id, self.companion_slug, self.stream.message_id, offset, delta)
         if not text.strip():
             raise ProviderError("malformed", "The model sent an empty reply.", retryable=False)

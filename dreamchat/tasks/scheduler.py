@@ -1,8 +1,10 @@
-"""When background work runs: one reply task per conversation, the user's typing grace, drain and resume.
+"""When background work runs: one reply task per conversation, the user's typing grace, drain, claims and resume.
 
 Messages that arrive while a conversation's reply task runs, or while the user is still typing,
-are answered together by the same task. The state kept here is this process's only; what must
-survive a restart is in the database (unanswered messages, pending photos) and resumed at start.
+are answered together by the same task. Across processes, a conversation's replies and each photo
+are claimed in the database (tasks/claims.py), and typing and streams are shared through Redis
+(shared_state.py); what must survive a restart is in the database (unanswered messages, pending
+photos) and taken over at start and by the sweep.
 """
 from __future__ import annotations
 
@@ -13,12 +15,14 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-import sqlalchemy as sa
 from flask import Flask
 
-from dreamchat.actions import replies
+from dreamchat.actions import messages, replies
 from dreamchat.extensions import db, socketio
-from dreamchat.models import Message, Photo, Sender, utcnow
+from dreamchat.models import utcnow
+from dreamchat.shared_state import EXTENSION as SHARED_STATE
+from dreamchat.shared_state import SharedState
+from dreamchat.tasks import claims
 from dreamchat.tasks.photo import make_photo
 from dreamchat.tasks.reply import ActiveStream, ReplyTask
 
@@ -30,6 +34,8 @@ STALE_STREAM_AGE = timedelta(hours=1)
 # How long a reply's CPU work waits for the socket events being handled (acks first) before it goes anyway.
 EVENTS_FIRST_MAX_WAIT = 0.05
 EVENTS_QUIET = 0.003
+# While another process answers a conversation, how often to try for its claim.
+CLAIM_RETRY_SECONDS = 1.0
 
 Key = tuple[int, int]  # (user_id, companion_id): one conversation
 
@@ -55,6 +61,11 @@ class TaskScheduler:
         self.draining = False
         # Streaming rows older than this were left by a process that stopped (kill -9, a short grace).
         self.started_at = utcnow()
+        self.worker_id = app.config["WORKER_ID"]
+        self.lease = timedelta(seconds=app.config["WORK_LEASE_SECONDS"])
+        # A photo is claimed for as long as its provider may take, and a little more.
+        self.photo_lease = timedelta(seconds=app.config["PHOTO_TIMEOUT_SECONDS"] + app.config["WORK_LEASE_SECONDS"])
+        self._photos_running: set[int] = set()
         slots = app.config.get("MAX_CONCURRENT_REPLIES", 0)
         self._cpu_slots = threading.BoundedSemaphore(slots) if slots else None
         self._events_in_flight = 0
@@ -134,6 +145,11 @@ class TaskScheduler:
     def _state(self, key: Key) -> ConversationState:
         return self._conversations.setdefault(key, ConversationState())
 
+    @property
+    def shared(self) -> SharedState:
+        """Typing and streams as every process sees them (Redis; nothing with one process)."""
+        return self.app.extensions[SHARED_STATE]
+
     def note_user_typing(self, user_id: int, companion_id: int, is_typing: bool) -> None:
         key = (user_id, companion_id)
         with self._lock:
@@ -144,6 +160,7 @@ class TaskScheduler:
                 state.user_typing_until = 0.0
                 if not state.reply_running:
                     del self._conversations[key]
+        self.shared.note_typing(user_id, companion_id, USER_TYPING_GRACE_SECONDS if is_typing else None)
 
     def resume_unfinished(self) -> None:
         """At start (python app.py), or at the first connection (flask run): answer the messages
@@ -154,25 +171,57 @@ class TaskScheduler:
             self._resumed = True
         with self.app.app_context():
             replies.abandon_stale_streams(started_before=utcnow() - STALE_STREAM_AGE)
-            conversations = db.session.execute(sa.select(Message.user_id, Message.companion_id).where(
-                Message.sender == Sender.USER, Message.answered_at.is_(None)).distinct()).all()
-            photo_ids = list(db.session.scalars(sa.select(Photo.id).where(Photo.status == "pending")))
+        self.take_over_unclaimed_work()
+
+    def take_over_unclaimed_work(self) -> None:
+        """Answer the conversations and make the photos that no process is working on (never
+        claimed, or claimed by a process that stopped and whose lease lapsed)."""
+        with self.app.app_context():
+            now = utcnow()
+            conversations = claims.unclaimed_conversations(now, self.worker_id)
+            photo_ids = claims.unclaimed_photos(now, self.worker_id)
             db.session.remove()
+        with self._lock:  # this process's own running work is not taken over again
+            photo_ids = [photo_id for photo_id in photo_ids if photo_id not in self._photos_running]
+            conversations = [key for key in conversations
+                             if not (key in self._conversations and self._conversations[key].reply_running)]
         for user_id, companion_id in conversations:
             self.reply_later(user_id, companion_id)
         for photo_id in photo_ids:
             self.make_photo_later(photo_id)
         if conversations or photo_ids:
-            log.info("resumed %d conversations and %d photos left unfinished", len(conversations), len(photo_ids))
+            log.info("took over %d conversations and %d photos left unfinished", len(conversations), len(photo_ids))
+
+    def sweep_forever(self) -> None:
+        """python app.py: every WORK_SWEEP_SECONDS, take over work whose claim lapsed (another
+        process stopped mid-way) or that was never claimed. 0 turns the sweep off."""
+        interval = self.app.config["WORK_SWEEP_SECONDS"]
+        while interval > 0 and not self.draining:
+            socketio.sleep(interval)
+            if self.draining:
+                return
+            try:
+                self.take_over_unclaimed_work()
+            except Exception:  # noqa: BLE001 - the next sweep tries again
+                log.exception("could not sweep for unclaimed work")
 
     def drain(self, grace_seconds: float) -> bool:
         """Start no new work and give running tasks grace_seconds to finish; True if they did.
-        What is left stays in the database and is resumed at the next start."""
+        What is left stays in the database, and its claims are let go, so another process's sweep
+        takes it over (or this one at its next start)."""
         self.draining = True
         deadline = time.monotonic() + grace_seconds
         while self.busy() and time.monotonic() < deadline:
             socketio.sleep(0.05)
-        return not self.busy()
+        finished = not self.busy()
+        if not finished:
+            try:
+                with self.app.app_context():
+                    claims.release_all(self.worker_id)
+                    db.session.remove()
+            except Exception:  # noqa: BLE001 - the claims then lapse after WORK_LEASE_SECONDS
+                log.exception("could not let go of this process's claims")
+        return finished
 
     def reply_later(self, user_id: int, companion_id: int, avoid: str | None = None) -> None:
         """Called after a user message is committed: start the reply task or fold into it.
@@ -192,20 +241,64 @@ class TaskScheduler:
         self._start(self._reply_task, key)
 
     def make_photo_later(self, photo_id: int) -> None:
-        if not self.draining:
-            self._start(make_photo, self, photo_id)
+        if self.draining:
+            return
+        with self._lock:
+            if photo_id in self._photos_running:
+                return
+            self._photos_running.add(photo_id)
+        self._start(self._photo_task, photo_id)
+
+    def _photo_task(self, photo_id: int) -> None:
+        try:
+            make_photo(self, photo_id)
+        finally:
+            with self._lock:
+                self._photos_running.discard(photo_id)
 
     def _reply_task(self, key: Key) -> None:
         finished = False
         with self.app.app_context():
             try:
-                finished = ReplyTask(self, key).run()
+                if self._wait_for_claim(key):
+                    try:
+                        finished = ReplyTask(self, key).run()
+                    finally:
+                        claims.release_conversation(*key, self.worker_id)
+                else:
+                    finished = self._finish_unclaimed(key)
             except Exception:
                 log.exception("reply task failed for user=%s companion=%s", *key)
             finally:
                 db.session.remove()
                 if not finished:
                     self._release_after_failure(key)
+
+    def _wait_for_claim(self, key: Key) -> bool:
+        """Claim the conversation; while another process answers it, wait (its reply may leave
+        messages of ours unanswered) until it lets go, nothing is left to answer, or its lease lapses."""
+        deadline = time.monotonic() + self.lease.total_seconds() + CLAIM_RETRY_SECONDS
+        while True:
+            if claims.claim_conversation(*key, self.worker_id, self.lease):
+                return True
+            if time.monotonic() >= deadline or self.draining or not messages.unanswered_count(*key):
+                return False
+            db.session.remove()
+            socketio.sleep(CLAIM_RETRY_SECONDS)
+
+    def _finish_unclaimed(self, key: Key) -> bool:
+        """Another process kept the conversation: this task ends; its sweep or a new message starts another."""
+        with self._lock:
+            state = self._conversations.get(key)
+            if state is not None:
+                state.reply_running, state.more_messages = False, False
+                if state.user_typing_until < time.monotonic():
+                    self._conversations.pop(key, None)
+        return True
+
+    def renew_claim(self, key: Key) -> None:
+        """A running reply task keeps its conversation (at each step, and while a reply streams)."""
+        claims.claim_conversation(*key, self.worker_id, self.lease)
 
     def _release_after_failure(self, key: Key) -> None:
         """Let the next message start a new task; one that arrived meanwhile starts it now."""
@@ -240,19 +333,31 @@ class TaskScheduler:
             return True
 
     def wait_while_user_types(self, key: Key) -> None:
+        """The user typing in any tab, on any process: the reply waits (USER_TYPING_MAX_WAIT_SECONDS at most)."""
         deadline = time.monotonic() + USER_TYPING_MAX_WAIT_SECONDS
         while time.monotonic() < deadline:
             with self._lock:
                 typing_until = self._state(key).user_typing_until
+            typing_until = max(typing_until, time.monotonic() + self.shared.typing_for(*key))
             if typing_until <= time.monotonic():
                 return
             socketio.sleep(0.1)
 
     def set_stream(self, key: Key, stream: ActiveStream | None) -> None:
+        """The conversation's reply being streamed (None: it ended), here and for other processes."""
         with self._lock:
             state = self._state(key) if stream else self._conversations.get(key)
+            ended = state.stream if state and not stream else None
             if state:
                 state.stream = stream
+        if stream:
+            self.stream_progress(key, stream)
+        elif ended:
+            self.shared.end_stream(*key, ended.message_id)
+
+    def stream_progress(self, key: Key, stream: ActiveStream) -> None:
+        """The stream's text so far, for a tab that connects to another process mid-reply."""
+        self.shared.set_stream(*key, stream.message_id, stream.girl_id, stream.text)
 
     def avoided(self, key: Key) -> tuple[str, ...]:
         """The last replies the user rejected in this conversation."""
@@ -273,8 +378,18 @@ class TaskScheduler:
     def active_stream(self, user_id: int, companion_id: int) -> ActiveStream | None:
         with self._lock:
             state = self._conversations.get((user_id, companion_id))
-            return state.stream if state else None
+            if state and state.stream:
+                return state.stream
+        return next((stream for cid, stream in self._shared_streams(user_id) if cid == companion_id), None)
 
     def active_streams(self, user_id: int) -> list[ActiveStream]:
+        """The user's replies being streamed, by this process or (through Redis) another."""
         with self._lock:
-            return [state.stream for (uid, _), state in self._conversations.items() if uid == user_id and state.stream]
+            local = [state.stream for (uid, _), state in self._conversations.items() if uid == user_id and state.stream]
+        known = {stream.message_id for stream in local}
+        return local + [stream for _, stream in self._shared_streams(user_id) if stream.message_id not in known]
+
+    def _shared_streams(self, user_id: int) -> list[tuple[int, ActiveStream]]:
+        return [(found["companion_id"], ActiveStream(message_id=found["message_id"], girl_id=found["girl_id"],
+                                                     text=found["text"]))
+                for found in self.shared.streams(user_id)]

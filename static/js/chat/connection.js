@@ -24,12 +24,17 @@ export function createConnection(ctx) {
   let synced = false;               // this connection's replay is applied
   let canSend = false;              // connected and caught up: the outbox may go out
 
+  // The transports the server accepts (SOCKETIO_TRANSPORTS, on the page): websocket first, long-polling
+  // as the fallback; with "websocket" alone there is no polling to fall back to (no sticky sessions needed).
+  const allowed = (root.dataset.transports || "polling,websocket").split(",");
+  const transports = ["websocket", "polling"].filter((name) => allowed.includes(name));
+
   const socket = io({
     // Sent on every (re)connection: the server replays what this page has not seen yet.
     auth: (send) => send({ last_seq: ctx.sync.lastSeq }),
     autoConnect: false,             // connect() once every module listens
-    transports: ["websocket", "polling"],
-    tryAllTransports: true,
+    transports: transports.length ? transports : ["websocket", "polling"],
+    tryAllTransports: transports.length !== 1,
     reconnection: true,
     reconnectionAttempts: 5,
     reconnectionDelay: 1000,
