@@ -109,17 +109,20 @@ class GroupWriter:
     def _run(self) -> None:
         self._local.inside = True
         with self.app.app_context():
-            while True:
-                batch = self._take_batch()
-                if batch is None:
-                    return
-                try:
-                    self._commit_batch(batch)
-                finally:
-                    db.session.remove()
-                    for job in batch:
-                        job.done.set()
-                socketio.sleep(0)
+            try:
+                while True:
+                    batch = self._take_batch()
+                    if batch is None:
+                        return
+                    try:
+                        self._commit_batch(batch)
+                    finally:
+                        db.session.close()  # the connection goes back to the pool; the session is reused
+                        for job in batch:
+                            job.done.set()
+                    socketio.sleep(0)
+            finally:
+                db.session.remove()
 
     def _commit_batch(self, batch: list[Job]) -> None:
         session = db.session

@@ -104,7 +104,7 @@ class ReplyTask:
         scheduler = self.scheduler
         self.companion = directory.by_id(companion_id)
         self.companion_slug = self.companion.slug if self.companion else ""
-        db.session.remove()
+        db.session.close()
         if self.companion is None:
             return True
         try:
@@ -118,10 +118,10 @@ class ReplyTask:
                 scheduler.take_more_messages(self.key)
                 with scheduler.cpu_slot():
                     reply_input = self._load_reply_input()
-                    db.session.remove()
+                    db.session.close()
                     if reply_input is not None:
                         reads.mark_read_by_companion(user_id, companion_id, self.companion_slug)
-                        db.session.remove()
+                        db.session.close()
                 if reply_input is not None:
                     scheduler.pause(0.6)
                     self.set_typing(True)
@@ -211,13 +211,13 @@ class ReplyTask:
                 # This process holds the conversation's claim: a stream still there was left by a
                 # process that stopped (or lost the claim), so it is abandoned.
                 message_id = replies.start_reply_stream(user_id, companion_id, abandon_before=utcnow())
-                db.session.remove()
+                db.session.close()
                 self.stream = ActiveStream(message_id=message_id, girl_id=self.companion_slug)
                 self.scheduler.set_stream(self.key, self.stream)
                 self.set_typing(False)
             if time.monotonic() >= renew_at:
                 self.scheduler.renew_claim(self.key)
-                db.session.remove()
+                db.session.close()
                 renew_at = time.monotonic() + RENEW_WHILE_STREAMING_SECONDS
             offset = len(text)
             text += delta
@@ -240,7 +240,7 @@ class ReplyTask:
             self.scheduler.clear_avoided(self.key)
         if stored and reply.photo_context:
             self._photo_asked_in_words(reply.photo_context, reply_input.answered_ids[-1])
-        db.session.remove()
+        db.session.close()
         return stored is not None
 
     def _photo_asked_in_words(self, context: str, message_id: int) -> None:
@@ -261,7 +261,7 @@ class ReplyTask:
             return
         if failed:
             replies.abandon_reply_stream(self.key[0], self.companion_slug, self.stream.message_id)
-            db.session.remove()
+            db.session.close()
         self.scheduler.set_stream(self.key, None)
         self.stream = None
 

@@ -106,11 +106,17 @@ def crisis_by_rules(text: str) -> bool:
     return _rules_fire(normalised, CRISIS_GUARDS.sub(" ~ ", normalised))
 
 
+# Any rule's pattern: a clause it does not match fires no rule, so the rules are tried only on the
+# clauses it matches (most messages have none).
+_ANY_RULE = re.compile("|".join(f"(?:{rule.pattern.pattern})" for rule in CRISIS_RULES))
+
+
 def _rules_fire(normalised: str, prepared: str) -> bool:
     joking = JOKING.search(normalised) is not None
     rules = [rule for rule in CRISIS_RULES if not (joking and rule.light)]
     clauses = [part.strip() for part in CLAUSES.split(prepared)]
-    return any(_fires(rule, clause) for clause in clauses if len(clause) > 2 for rule in rules)
+    return any(_fires(rule, clause) for clause in clauses if len(clause) > 2 and _ANY_RULE.search(clause)
+               for rule in rules)
 
 
 WINDOW_OVERLAP = 300
