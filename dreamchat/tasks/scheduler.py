@@ -264,7 +264,10 @@ class TaskScheduler:
                     try:
                         finished = ReplyTask(self, key).run()
                     finally:
-                        claims.release_conversation(*key, self.worker_id)
+                        # A message that came as this task finished may have started the next task
+                        # (reply_running again): that one holds the claim now, under the same name.
+                        if not (finished and self.reply_running(*key)):
+                            claims.release_conversation(*key, self.worker_id)
                 else:
                     finished = self._finish_unclaimed(key)
             except Exception:
