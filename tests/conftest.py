@@ -15,11 +15,14 @@ import subprocess
 import sys
 import time
 import uuid
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 import pytest
 import requests
+import sqlalchemy as sa
 
 from dreamchat import create_app
 from dreamchat.config import TestConfig
@@ -106,6 +109,30 @@ def make_app(tmp_path, migrated_database):
     yield factory
     for app in made:
         wait_for_background_work(app)
+
+
+@contextmanager
+def captured_statements(app):
+    """Every statement sent to the database meanwhile, by any thread (reply and photo tasks too),
+    as Executed(statement, parameters, executemany)."""
+    executed: list[Executed] = []
+
+    def capture(_connection, _cursor, statement, parameters, _context, executemany):
+        executed.append(Executed(statement, parameters, executemany))
+
+    with app.app_context():
+        engine = db.engine
+    sa.event.listen(engine, "before_cursor_execute", capture)
+    try:
+        yield executed
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", capture)
+
+
+class Executed(NamedTuple):
+    statement: str
+    parameters: object
+    executemany: bool
 
 
 def wait_for_background_work(app, timeout: float = 10.0) -> None:

@@ -10,8 +10,8 @@ import sqlalchemy as sa
 from dreamchat.ai.base import Reply, ReplyProvider
 from dreamchat.extensions import db, socketio
 from dreamchat.models import LoginSession, Photo, User
-from tests.conftest import (PASSWORD, AuthActions, names_of, new_client_id, payloads, wait_for_background_work,
-                            wait_for_events)
+from tests.conftest import (PASSWORD, AuthActions, captured_statements, names_of, new_client_id, payloads,
+                            wait_for_background_work, wait_for_events)
 
 NEW_PASSWORD = "a brand new passphrase"
 
@@ -201,16 +201,10 @@ def test_the_export_holds_the_users_data_and_nothing_else(app, client, auth, soc
     wait_for_events(stranger_socket, replies_from("emma"))
     wait_for_background_work(app)
 
-    statements = []
-    with app.app_context():
-        engine = db.engine
-    record = lambda _conn, _cursor, statement, *_rest: statements.append(statement)  # noqa: E731
-    sa.event.listen(engine, "before_cursor_execute", record)
-    try:
+    with captured_statements(app) as executed:
         response = client.get("/account/export")
         body = response.get_data(as_text=True)
-    finally:
-        sa.event.remove(engine, "before_cursor_execute", record)
+    statements = [run.statement for run in executed]
 
     assert response.status_code == 200 and response.mimetype == "application/json"
     disposition = response.headers["Content-Disposition"]

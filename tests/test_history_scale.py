@@ -10,7 +10,6 @@ and unread messages and the photo count of the day.
 from __future__ import annotations
 
 import re
-from contextlib import contextmanager
 from datetime import datetime, timedelta
 
 import pytest
@@ -18,7 +17,7 @@ import sqlalchemy as sa
 
 from dreamchat.extensions import db
 from dreamchat.models import Message, Sender
-from tests.conftest import wait_for_background_work
+from tests.conftest import captured_statements, wait_for_background_work
 
 HISTORY = 2000  # enough rows that a plan is the one of a long history; the plans do not depend on it
 
@@ -50,24 +49,6 @@ def user_id_of(app, username: str) -> int:
         return db.session.scalar(sa.text("SELECT id FROM users WHERE username = :name"), {"name": username})
 
 
-@contextmanager
-def captured_statements(app):
-    """Every statement sent to the database meanwhile, by any thread (reply and photo tasks too)."""
-    statements: list[tuple[str, tuple]] = []
-
-    def capture(conn, cursor, statement, parameters, context, executemany):
-        if not executemany:
-            statements.append((statement, tuple(parameters or ())))
-
-    with app.app_context():
-        engine = db.engine
-    sa.event.listen(engine, "before_cursor_execute", capture)
-    try:
-        yield statements
-    finally:
-        sa.event.remove(engine, "before_cursor_execute", capture)
-
-
 def query_plan(app, statement: str, parameters: tuple = ()) -> str:
     with app.app_context():
         with db.engine.connect() as connection:
@@ -78,10 +59,13 @@ def query_plan(app, statement: str, parameters: tuple = ()) -> str:
 TOUCHES_HISTORY = re.compile(r"\b(FROM|UPDATE|DELETE FROM|JOIN)\s+(messages|photos)\b", re.IGNORECASE)
 
 
-def history_reads(app, statements) -> list[tuple[str, str]]:
-    """(statement, plan) of each distinct read, update or delete of messages or photos."""
+def history_reads(app, executed) -> list[tuple[str, str]]:
+    """(statement, plan) of each distinct single read, update or delete of messages or photos."""
     seen, found = set(), []
-    for statement, parameters in statements:
+    for statement, parameters, executemany in executed:
+        if executemany:
+            continue
+        parameters = tuple(parameters or ())
         text = " ".join(statement.split())
         if text in seen or not text.upper().startswith(("SELECT", "UPDATE", "DELETE", "WITH")):
             continue

@@ -12,7 +12,7 @@ from dreamchat import writer
 from dreamchat.actions.events import record_event
 from dreamchat.extensions import db, socketio
 from dreamchat.models import Message, User, UserEvent
-from tests.conftest import new_client_id, wait_for_background_work, wait_for_events
+from tests.conftest import captured_statements, new_client_id, wait_for_background_work, wait_for_events
 
 
 def replies_in(events: list[dict]) -> list[dict]:
@@ -162,19 +162,13 @@ def test_a_message_costs_a_few_statements(app, auth_factory):
     sio.emit("send_message", {"girl_id": "emma", "content": "warm up", "client_id": new_client_id()}, callback=True)
     wait_for_events(sio, lambda events: replies_in(events))
     wait_for_background_work(app)
-    statements = []
-    with app.app_context():
-        engine = db.engine
-    listener = lambda _c, _cur, statement, *_rest: statements.append(statement)  # noqa: E731
-    sa.event.listen(engine, "before_cursor_execute", listener)
-    try:
+    with captured_statements(app) as executed:
         ack = sio.emit("send_message", {"girl_id": "emma", "content": "how was your day?",
                                         "client_id": new_client_id()}, callback=True)
-        sent = len(statements)
+        sent = len(executed)
         wait_for_events(sio, lambda events: replies_in(events))
         wait_for_background_work(app)
-    finally:
-        sa.event.remove(engine, "before_cursor_execute", listener)
+    statements = [run.statement for run in executed]
     assert ack["ok"]
     assert sent <= 4, statements[:sent]
     assert len(statements) <= 18, statements  # 16, and the conversation's claim taken and let go
