@@ -40,6 +40,7 @@ def create_app(config: Config | None = None) -> Flask:
     from dreamchat.admin.routes import bp as admin_bp
     from dreamchat.memory.routes import bp as memory_bp
     from dreamchat.safety.routes import bp as safety_bp
+    from dreamchat.search import bp as search_bp
 
     config = config or Config()
     app = Flask(__name__, template_folder="../templates", static_folder="../static",
@@ -95,6 +96,7 @@ def create_app(config: Config | None = None) -> Flask:
     app.register_blueprint(account_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(safety_bp)
+    app.register_blueprint(search_bp)
 
     register_error_handlers(app)
     register_security_headers(app)

@@ -244,6 +244,13 @@ class Config:
             raise SystemExit(f"LOGIN_IDLE_DAYS must be more than 0 and at most 3650, got {self.LOGIN_IDLE_DAYS}")
         self.REMEMBER_COOKIE_DURATION = timedelta(days=self.LOGIN_IDLE_DAYS)
         self.HISTORY_PAGE_SIZE = 50
+        # Message search (/api/search): the longest query in characters and the most results one search
+        # may ask for (0: no limit on either).
+        self.SEARCH_MAX_QUERY_LENGTH = _env_int("SEARCH_MAX_QUERY_LENGTH", 200)
+        self.SEARCH_MAX_RESULTS = _env_int("SEARCH_MAX_RESULTS", 50)
+        # Only the newest SEARCH_RANK_WINDOW matches of a search are ranked (0: all), so a word found in
+        # most messages does not have every one of them scored.
+        self.SEARCH_RANK_WINDOW = _env_int("SEARCH_RANK_WINDOW", 500)
         self.DAILY_REPLY_LIMIT = _env_int("DAILY_REPLY_LIMIT", 1000)
         self.DAILY_PHOTO_LIMIT = _env_int("DAILY_PHOTO_LIMIT", 50)
         self.SHUTDOWN_GRACE_SECONDS = _env_float("SHUTDOWN_GRACE_SECONDS", 10)
@@ -266,6 +273,10 @@ class Config:
         self.CARD_MAX_FIELD_BYTES = _env_int("CARD_MAX_FIELD_BYTES", 32 * 1024)
         self.CARD_MAX_INFLATED_BYTES = _env_int("CARD_MAX_INFLATED_BYTES", 2 * 1024 * 1024)
         self.CARD_PARSE_TIMEOUT_SECONDS = _env_float("CARD_PARSE_TIMEOUT_SECONDS", 5)
+        # Companion portraits (/companions/<slug>/avatar): rendered portraits kept per process
+        # (0: render every time), and how long browsers keep an avatar before asking again (0: always ask).
+        self.PORTRAIT_CACHE_SIZE = _env_int("PORTRAIT_CACHE_SIZE", 64)
+        self.AVATAR_MAX_AGE_SECONDS = _env_int("AVATAR_MAX_AGE_SECONDS", 86400)
         # `python app.py` connections: time to send the request headers, time a connection may sit
         # idle between requests (0: no limit), and open connections per client address (0: no cap).
         self.HTTP_HEADER_TIMEOUT_SECONDS = _env_float("HTTP_HEADER_TIMEOUT_SECONDS", 10)

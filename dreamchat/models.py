@@ -50,6 +50,8 @@ class User(UserMixin, db.Model):
     chat_started_at: so.Mapped[datetime | None]
     last_chat_at: so.Mapped[datetime | None]
     break_reminded_at: so.Mapped[datetime | None]
+    # Browser notifications when a companion answers in a hidden tab (the Account page's toggle).
+    notifications_enabled: so.Mapped[bool] = so.mapped_column(default=True, server_default=sa.true())
     # Unused since login sessions (LoginSession, migration 0009); kept so the users table is not rebuilt.
     session_token: so.Mapped[str] = so.mapped_column(sa.String(64), default=new_session_token)
 
@@ -192,6 +194,13 @@ def _partial(where: str) -> dict:
     return {"sqlite_where": sa.text(where), "postgresql_where": sa.text(where)}
 
 
+def quote_dict(message_id: int | None, sender: str, excerpt: str | None) -> dict:
+    """Message.quote's shape, also built by the hot path (actions/messages.py) without a reload."""
+    if message_id is None:
+        return {"id": None, "sender": sender, "excerpt": None, "deleted": True}
+    return {"id": message_id, "sender": sender, "excerpt": excerpt or ""}
+
+
 class Message(db.Model):
     __tablename__ = "messages"
 
@@ -213,6 +222,14 @@ class Message(db.Model):
     # Companion replies of a crisis turn: "crisis", and the crisis lines shown under the reply.
     safety: so.Mapped[str | None] = so.mapped_column(sa.String(16))
     resources_json: so.Mapped[str | None] = so.mapped_column(sa.Text)
+    # The user's one reaction (an emoji of REACTIONS in actions/reactions.py) and when it was made.
+    reaction: so.Mapped[str | None] = so.mapped_column(sa.String(16))
+    reacted_at: so.Mapped[datetime | None]
+    # User messages that reply to another message of the conversation: its id, sender and an excerpt
+    # of its text. Deleting it unlinks them (id and excerpt NULL, sender kept: "Deleted message").
+    reply_to_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("messages.id"))
+    reply_to_sender: so.Mapped[str | None] = so.mapped_column(sa.String(8))
+    reply_to_excerpt: so.Mapped[str | None] = so.mapped_column(sa.String(120))
 
     companion: so.Mapped[Companion] = so.relationship(lazy="joined")
     photo: so.Mapped[Photo | None] = so.relationship(lazy="joined")
@@ -228,6 +245,7 @@ class Message(db.Model):
                  **_partial("read_at IS NULL")),  # unread badges, the companion's read receipts
         sa.Index("ix_messages_streaming", "user_id", "companion_id",
                  **_partial("status <> 'done'")),  # replies being written
+        sa.Index("ix_messages_reply_to", "reply_to_id", **_partial("reply_to_id IS NOT NULL")),  # quotes of one
         sa.UniqueConstraint("user_id", "client_id", name="uq_message_user_client"),
         # Deleted replies must not hand their id to the next message (clients key bubbles by id).
         {"sqlite_autoincrement": True},
@@ -242,6 +260,13 @@ class Message(db.Model):
     @property
     def photo_url(self) -> str | None:
         return f"/photos/{self.photo_id}" if self.photo_id else None
+
+    def quote(self) -> dict | None:
+        """The message this one replies to, as on the wire: {id, sender, excerpt}; once it is
+        deleted, {id: null, sender, excerpt: null, deleted: true}; None when it replies to nothing."""
+        if self.reply_to_sender is None:
+            return None
+        return quote_dict(self.reply_to_id, self.reply_to_sender, self.reply_to_excerpt)
 
     def to_dict(self) -> dict:
         data = {
@@ -263,6 +288,9 @@ class Message(db.Model):
                 data["photo_width"], data["photo_height"] = self.photo.width, self.photo.height
         if self.sender == Sender.USER:
             data["client_id"] = self.client_id
+            data["reply_to"] = self.quote()
+        if self.reaction:
+            data["reaction"] = self.reaction
         if self.safety:
             data["safety"] = self.safety
             data["resources"] = json.loads(self.resources_json) if self.resources_json else None

@@ -164,7 +164,7 @@ def test_card_import_from_the_cli_with_its_avatar(app, tmp_path):
     assert avatar.mimetype == "image/png"
     with Image.open(io.BytesIO(avatar.data)) as picture:
         assert picture.size == (512, 512)
-    assert client.get("/companions/emma/avatar").mimetype == "image/svg+xml"
+    assert client.get("/companions/emma/avatar").mimetype == "image/png"  # her drawn portrait
     again = app.test_cli_runner().invoke(args=["companions", "import-card", str(path)])
     assert "'aria-2'" in again.output
     minor = tmp_path / "minor.json"

@@ -21,15 +21,16 @@ def test_companion_list_shows_every_companion_with_avatar(client, auth):
     page = client.get("/").get_data(as_text=True)
     for slug, name in [("emma", "Emma"), ("luna", "Luna"), ("sofia", "Sofia"), ("zoe", "Zoe")]:
         assert name in page
-        assert f"/companions/{slug}/avatar.svg" in page
+        assert f"/companions/{slug}/avatar?size=128" in page
         assert f"/chat/{slug}" in page
 
 
-def test_avatar_is_svg(client):
-    response = client.get("/companions/emma/avatar.svg")
+def test_avatar_is_a_png_portrait_and_the_svg_address_redirects_to_it(client):
+    response = client.get("/companions/emma/avatar")
     assert response.status_code == 200
-    assert response.mimetype == "image/svg+xml"
-    assert b"<svg" in response.data
+    assert response.mimetype == "image/png"
+    assert response.data.startswith(b"\x89PNG")
+    assert client.get("/companions/emma/avatar.svg").headers["Location"].endswith("/companions/emma/avatar?size=128")
     assert client.get("/companions/nobody/avatar.svg").status_code == 404
 
 

@@ -91,7 +91,7 @@ def test_pages_and_api_are_not_cached(client, auth):
 
 
 def test_public_files_keep_their_own_caching(client):
-    assert client.get("/companions/emma/avatar").headers["Cache-Control"] == "public, max-age=300"
+    assert client.get("/companions/emma/avatar").headers["Cache-Control"] == "public, max-age=86400"
     static = client.get("/static/css/app.css")
     assert static.status_code == 200 and "no-store" not in static.headers.get("Cache-Control", "")
     static.close()

@@ -1,20 +1,16 @@
-"""Tests for the offline Pillow photo provider and the SVG avatar renderer."""
+"""Tests for the offline Pillow photo provider and the palette check."""
 from __future__ import annotations
 
 import io
-import re
-import xml.etree.ElementTree as ET
 from dataclasses import replace
 
 import pytest
 from PIL import Image, ImageStat
 
-from dreamchat.companions.avatar import DEFAULT_PALETTE, render_avatar_svg, safe_palette
+from dreamchat.companions.avatar import DEFAULT_PALETTE, safe_palette
 from dreamchat.companions.persona import Persona, load_default_personas
 from dreamchat.photos.base import PhotoRequest, PhotoResult
 from dreamchat.photos.local import LocalPhotoProvider, scene_for_context
-
-SVG_NS = "{http://www.w3.org/2000/svg}"
 
 
 @pytest.fixture(scope="module")
@@ -148,44 +144,6 @@ def test_caption_follows_persona_style(provider, personas) -> None:
     assert luna.isascii() and luna.endswith((".", "!", "?"))
 
 
-def test_avatar_svg_parses_and_uses_palette(personas) -> None:
-    svg = render_avatar_svg(personas["luna"])
-    root = ET.fromstring(svg)
-    assert root.tag == f"{SVG_NS}svg"
-    stops = [stop.get("stop-color") for stop in root.iter(f"{SVG_NS}stop")]
-    assert stops == ["#2c3e7a", "#8fa8ff"]
-    assert [text.text for text in root.iter(f"{SVG_NS}text")] == ["L"]
-    assert render_avatar_svg(personas["luna"]) == svg
-
-
-def test_avatar_escapes_hostile_name(personas) -> None:
-    hostile = replace(personas["emma"], name='<script>alert("x")</script>')
-    svg = render_avatar_svg(hostile)
-    assert "<script" not in svg
-    root = ET.fromstring(svg)
-    assert root.get("aria-label") == '<script>alert("x")</script>'
-    assert root.find(f"{SVG_NS}title").text == '<script>alert("x")</script>'
-    assert [text.text for text in root.iter(f"{SVG_NS}text")] == ["<"]
-
-
-@pytest.mark.parametrize(
-    "bad",
-    ["red", "#fff", "#12345g", "#ffffff\n", '#ffffff" onload="x', "url(#x)", None, 123],
-)
-def test_avatar_rejects_bad_colours(personas, bad) -> None:
-    persona = replace(personas["emma"], colors=(bad, bad, bad))
-    svg = render_avatar_svg(persona)
-    root = ET.fromstring(svg)
-    colours = [stop.get("stop-color") for stop in root.iter(f"{SVG_NS}stop")]
-    assert colours == list(DEFAULT_PALETTE[:2])
-    assert all(re.fullmatch(r"#[0-9a-f]{6}", value) for value in re.findall(r'(?:fill|stop-color)="(#[^"]*)"', svg))
-
-
 def test_safe_palette_keeps_valid_colours_and_fills_defaults() -> None:
     assert safe_palette(("#ABCDEF", "nope")) == ("#abcdef", DEFAULT_PALETTE[0], DEFAULT_PALETTE[1])
     assert safe_palette("not-a-list") == DEFAULT_PALETTE
-
-
-def test_avatar_handles_empty_name(personas) -> None:
-    root = ET.fromstring(render_avatar_svg(replace(personas["emma"], name="  ")))
-    assert [text.text for text in root.iter(f"{SVG_NS}text")] == ["?"]

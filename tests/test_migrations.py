@@ -5,10 +5,19 @@ from alembic.migration import MigrationContext
 from dreamchat.extensions import db
 
 
+def not_the_search_index(name, type_, _parent_names) -> bool:
+    """Message search's index (migration 0012) is not in the models: on SQLite the FTS5 table and its
+    shadow tables, on PostgreSQL the stored search_vector column of messages and its GIN index."""
+    return not ((type_ == "table" and name.startswith("messages_fts"))
+                or (type_ == "column" and name == "search_vector")
+                or (type_ == "index" and name == "ix_messages_search"))
+
+
 def test_the_migrations_build_exactly_the_models(app):
     with app.app_context():
         with db.engine.connect() as connection:
-            assert compare_metadata(MigrationContext.configure(connection), db.metadata) == []
+            context = MigrationContext.configure(connection, opts={"include_name": not_the_search_index})
+            assert compare_metadata(context, db.metadata) == []
 
 
 def test_downgrade_to_base_and_up_again(app):

@@ -6,10 +6,10 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from dreamchat.ai.base import ChatLine, Reply, ReplyRequest
+from dreamchat.ai.base import ChatLine, Reaction, Reply, ReplyRequest
 from dreamchat.ai.offline import OfflineReplyProvider
-from dreamchat.companions.persona import Persona, load_default_personas
-from dreamchat.understanding import claims_human, detect_photo_request
+from dreamchat.companions.persona import Persona, load_default_personas, with_default_details
+from dreamchat.understanding import claims_human, detect_language, detect_photo_request
 
 PERSONAS = {persona.slug: persona for persona in load_default_personas()}
 SLUGS = sorted(PERSONAS)
@@ -342,3 +342,191 @@ def test_empty_history_and_a_bare_persona() -> None:
         request = ReplyRequest(persona=bare, user_name="", history=(), new_messages=messages, conversation_key="k")
         reply = OfflineReplyProvider().compose(request)
         assert reply.text and "{" not in reply.text and "None" not in reply.text, reply
+
+
+# A less canned engine: fresh openers and sentences, direct answers, follow-ups, one language, quotes and reactions.
+
+FOREIGN = {"fr": {"the", "you", "your", "and", "what", "with", "my", "is", "are", "i'm", "it's", "that", "this", "how"},
+           "en": {"je", "tu", "toi", "moi", "est", "c'est", "et", "avec", "mais", "pas", "suis", "j'ai"}}
+LONG_CHAT = ["hi!", "how are you?", "I'm good, just got home", "ok", "lol", "what are you doing tonight?", "nice",
+             "ok", "haha", "where do you live?", "cool", "ok", "I had a long day at work", "yeah", "hmm", "ok",
+             "what's your favourite food?", "lol", "ok", "what do you do for work?", "nice", "ok", "haha", "hmm",
+             "how was your day?", "cool", "ok", "lol", "what are you doing right now?", "ok", "nice", "haha", "ok",
+             "what do you like?", "cool", "ok", "lol", "hmm", "ok", "good night"]
+
+
+def opener(text: str) -> str:
+    words = re.split(r"[,.!?;:…]", re.sub(r"^[\W_]+", "", text), maxsplit=1)[0]
+    return " ".join(re.findall(r"[^\W_]+(?:['’-][^\W_]+)*", words.casefold()))
+
+
+def sentences(text: str) -> set[str]:
+    parts = (" ".join(re.findall(r"[^\W_]+(?:['’-][^\W_]+)*", part.casefold()))
+             for part in re.split(r"(?<=[.!?…])\s+", text.strip()))
+    return {part for part in parts if len(part.split()) >= 2}
+
+
+@pytest.mark.parametrize("slug", SLUGS)
+def test_no_opener_and_no_sentence_comes_back_within_ten_replies(slug: str) -> None:
+    replies = [reply.text for reply in chat(slug, *LONG_CHAT).replies]
+    for index, reply in enumerate(replies):
+        window = replies[max(0, index - 10):index]
+        assert opener(reply) not in {opener(old) for old in window}, (reply, window)
+        assert not sentences(reply) & {s for old in window for s in sentences(old)}, (reply, window)
+    assert len({opener(reply) for reply in replies}) >= 20
+
+
+def test_a_repeated_message_does_not_get_the_same_small_talk_back() -> None:
+    for slug in SLUGS:
+        replies = [reply.text for reply in chat(slug, *["ok"] * 25).replies]
+        for index, reply in enumerate(replies):
+            window = {s for old in replies[max(0, index - 10):index] for s in sentences(old)}
+            assert not sentences(reply) & window, (reply, replies[max(0, index - 10):index])
+
+
+@pytest.mark.parametrize(("slug", "question", "expected", "lang"), [
+    ("emma", "tell me about your favourite gallery", ("orsay",), "en"),
+    ("emma", "tu fais quoi ce soir ?", ("ce soir",), "fr"),
+    ("emma", "what do you study?", ("beaux-arts",), "en"),
+    ("luna", "what do you do for work?", ("observatory",), "en"),
+    ("luna", "c'est quoi ton livre préféré ?", ("terremer",), "fr"),
+    ("luna", "et ta journée ?", ("observatoire", "balade"), "fr"),
+    ("sofia", "c'est quoi ton plat préféré ?", ("paella",), "fr"),
+    ("sofia", "what are you doing right now?", ("sofrito",), "en"),
+    ("zoe", "what are you doing tonight?", ("tonight",), "en"),
+    ("zoe", "tu fais quoi dans la vie ?", ("escalade",), "fr"),
+    ("zoe", "tu aimes les jeux vidéo ?", ("jeux vidéo", "hollow knight"), "fr"),
+    ("luna", "do you like tea?", ("tea", "earl grey"), "en"),
+])
+def test_direct_questions_are_answered_from_the_persona(slug: str, question: str, expected: tuple[str, ...],
+                                                        lang: str) -> None:
+    for key in ("k1", "k2", "k3"):
+        reply = chat(slug, "hi" if lang == "en" else "salut", key=key).say(question)
+        answer = re.split(r"(?<=[.!?])\s+(?=[^.!?]*\?\s*\W*$)", reply)[0].lower()  # not her closing question
+        assert any(word in answer for word in expected), reply
+        assert detect_language(reply) in (lang, None) and not words(reply) & FOREIGN[lang], reply
+
+
+def test_a_persona_without_details_still_answers_from_interests_and_city() -> None:
+    nova = Persona(slug="nova", name="Nova", age=25, tagline="Baker and night owl", personality="kind",
+                   interests=("baking", "chess"), style="", greeting="", city="Lyon")
+    evening = Conversation(nova).say("what are you doing tonight?").lower()
+    assert "tonight" in evening and ("baking" in evening or "chess" in evening), evening
+    favourite = Conversation(nova).say("what's your favourite book?").lower()
+    assert "book" in favourite or "baking" in favourite or "chess" in favourite, favourite
+    french = Conversation(nova).say("tu fais quoi ce soir ?")
+    assert "ce soir" in french.lower() and not words(french) & (FOREIGN["fr"] | {"baking", "chess"}), french
+
+
+def test_an_imported_persona_keeps_its_own_details() -> None:
+    card = Persona.from_dict({"slug": "mia", "name": "Mia", "age": 30, "tagline": "", "personality": "", "greeting": "",
+                              "interests": ["chess"], "daily_life": {"evening": "Tonight I play chess at the club."},
+                              "favourites": {"food": ["Ramen from the corner shop."]}})
+    assert "chess at the club" in Conversation(card).say("any plans tonight?")
+    assert "Ramen" in Conversation(card).say("what's your favourite food?")
+    french = Conversation(card).say("tu fais quoi ce soir ?")  # her details are English: not said in French
+    assert "club" not in french and words(french) & FRENCH, french
+    assert hash(card) == hash(Persona.from_dict({"slug": "mia", "name": "Mia", "age": 30, "tagline": "",
+                                                 "personality": "", "greeting": "", "interests": ["chess"]}))
+
+
+def test_stored_default_companions_get_their_details_back() -> None:
+    emma = PERSONAS["emma"]
+    stored = Persona(slug=emma.slug, name=emma.name, age=emma.age, tagline=emma.tagline,
+                     personality=emma.personality, interests=emma.interests, style=emma.style,
+                     greeting=emma.greeting, language=emma.language, city=emma.city, traits=emma.traits)
+    assert with_default_details(stored).favourites == emma.favourites and emma.favourites
+    renamed = Persona(slug="emma", name="Not Emma", age=30, tagline="", personality="", interests=(), style="",
+                      greeting="")
+    assert with_default_details(renamed) is renamed
+
+
+@pytest.mark.parametrize(("slug", "told", "then", "expected"), [
+    ("emma", "I have an exam tomorrow", "yeah, statistics, ugh", ("revision", "exam")),
+    ("luna", "j'ai un partiel lundi", "ouais, en droit", ("révisions", "examen")),
+    ("sofia", "I have a first date on Friday", "I'm kinda nervous", ("date",)),
+    ("zoe", "I had my job interview this morning", "it was a design studio", ("interview",)),
+    ("luna", "j'ai un entretien d'embauche demain", "dans une banque", ("entretien",)),
+])
+def test_she_follows_up_on_what_the_user_said_the_turn_before(slug: str, told: str, then: str,
+                                                              expected: tuple[str, ...]) -> None:
+    for key in ("k1", "k2"):
+        conversation = chat(slug, "hi" if detect_language(told) == "en" else "salut", told, key=key)
+        reply = conversation.say(then).lower()
+        assert ends_with_question(reply) and any(word in reply for word in expected), reply
+    past = chat("emma", "I had my exam this morning").say("it was ok I guess").lower()
+    assert "how" in past and "exam" in past and "revision" not in past, past
+
+
+def test_she_asks_about_an_event_remembered_from_an_earlier_session() -> None:
+    request = ReplyRequest(persona=PERSONAS["luna"], user_name="alex", history=(ChatLine("user", "hey"),),
+                           new_messages=("hey",), conversation_key="k", memory=("dates: exam: friday",))
+    reply = OfflineReplyProvider().compose(request).text.lower()
+    assert "exam" in reply and ends_with_question(reply), reply
+
+
+@pytest.mark.parametrize("slug", SLUGS)
+def test_french_and_english_turns_get_replies_in_one_language(slug: str) -> None:
+    turns = [("salut !", "fr"), ("tu fais quoi ce soir ?", "fr"), ("ok", "fr"), ("mdr", "fr"),
+             ("hey, let's speak English", "en"), ("what's your favourite food?", "en"), ("ok", "en"),
+             ("I have an exam tomorrow", "en"), ("yeah", "en"), ("bon, je reparle français", "fr"),
+             ("c'est quoi ton endroit préféré ?", "fr"), ("j'ai un rencard ce soir", "fr"), ("ouais", "fr"),
+             ("good night", "en")]
+    conversation = Conversation(PERSONAS[slug])
+    for text, lang in turns:
+        reply = conversation.say(text)
+        assert detect_language(reply) in (lang, None), (text, reply)
+        assert not words(reply) & FOREIGN[lang], (text, reply)
+    assert words(Conversation(PERSONAS["emma"]).say("ok")) & FRENCH  # Emma's own language is the default
+
+
+def test_a_quoted_message_of_hers_gets_answered() -> None:
+    conversation = chat("emma", "hi", "what are you doing tonight?", "ok", "tell me about your favourite gallery",
+                        "cool", "hmm")
+    hers = [line.content for line in conversation.history if line.sender == "girl"]
+    evening, gallery = hers[1], hers[3]
+    for key in ("k1", "k2", "k3"):
+        for quoted, text in ((evening, "really?"), (gallery, "tell me more")):
+            request = ReplyRequest(persona=conversation.persona, user_name="alex",
+                                   history=tuple(conversation.history) + (ChatLine("user", text),),
+                                   new_messages=(text,), conversation_key=key, quoted=(quoted,))
+            reply = OfflineReplyProvider().compose(request).text
+            detail = re.split(r"[.:;]", quoted)[0].lower()
+            assert detail in reply.lower(), (quoted, reply)  # she stands by what she said, not another story
+    own = ReplyRequest(persona=PERSONAS["luna"], user_name="alex",
+                       history=(ChatLine("user", "I have an exam tomorrow"), ChatLine("girl", "Good luck."),
+                                ChatLine("user", "hi"), ChatLine("girl", "Hello. How was your day?"),
+                                ChatLine("user", "well"),), new_messages=("well",), conversation_key="k",
+                       quoted=("I have an exam tomorrow",))
+    reply = OfflineReplyProvider().compose(own).text.lower()
+    assert "exam" in reply or "revision" in reply, reply
+
+
+def test_a_heart_on_her_message_is_sometimes_acknowledged() -> None:
+    conversation = chat("luna", "hi", "I love jazz", "ok")
+    last = conversation.history[-1].content
+
+    def replies(*reactions: Reaction) -> list[str]:
+        return [OfflineReplyProvider().compose(ReplyRequest(
+            persona=conversation.persona, user_name="alex",
+            history=tuple(conversation.history) + (ChatLine("user", "ok"),), new_messages=("ok",),
+            conversation_key=f"k{n}", reactions=reactions)).text for n in range(12)]
+    hearts = replies(Reaction("❤️", "girl", last))
+    warm = [reply for reply in hearts if "heart" in reply.lower()]
+    assert 2 <= len(warm) < len(hearts), hearts
+    assert not any("heart" in reply.lower() for reply in replies() + replies(Reaction("❤️", "user", "ok"))), hearts
+    laughs = replies(Reaction("😂", "girl", last))
+    assert any("laugh" in reply.lower() or "landed" in reply.lower() for reply in laughs), laughs
+    french = chat("luna", "salut", "ok").request("ok")
+    assert any("cœur" in OfflineReplyProvider().compose(ReplyRequest(
+        persona=french.persona, user_name="alex", history=french.history, new_messages=("ok",),
+        conversation_key=f"k{n}", reactions=(Reaction("❤️", "girl", "Coucou"),))).text for n in range(6))
+
+
+def test_the_honest_ai_answer_survives_a_reaction_and_a_quote() -> None:
+    request = ReplyRequest(persona=PERSONAS["emma"], user_name="alex", history=(ChatLine("user", "are you real?"),),
+                           new_messages=("are you real?",), conversation_key="k",
+                           reactions=(Reaction("❤️", "girl", "Salut"),), quoted=("Salut",))
+    reply = OfflineReplyProvider().compose(request).text
+    assert re.search(r"\bAI\b", reply) and not claims_human(reply), reply
+

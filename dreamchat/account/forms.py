@@ -1,5 +1,5 @@
 """The account page's forms: a new password and deleting the account (both ask for the password),
-signing out everywhere."""
+signing out everywhere, notification preferences."""
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField, SubmitField
 from wtforms.validators import DataRequired, EqualTo, Length
@@ -27,3 +27,8 @@ class DeleteAccountForm(FlaskForm):
 
 class SignOutEverywhereForm(FlaskForm):
     submit = SubmitField("Sign out everywhere")
+
+
+class NotificationsForm(FlaskForm):
+    notifications = BooleanField("Notify me when a companion replies while DreamChat is in the background")
+    submit = SubmitField("Save")

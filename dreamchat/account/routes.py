@@ -1,5 +1,5 @@
-"""The account page: password change, data export, signing out everywhere and account deletion
-(password change and deletion behind the password)."""
+"""The account page: password change, data export, signing out everywhere, account deletion
+(password change and deletion behind the password) and the notifications preference."""
 from __future__ import annotations
 
 import json
@@ -12,11 +12,11 @@ from flask import (Blueprint, Response, flash, g, make_response, redirect, rende
 from flask_login import current_user, login_required, logout_user
 
 from dreamchat import quotas
-from dreamchat.account.forms import ChangePasswordForm, DeleteAccountForm, SignOutEverywhereForm
+from dreamchat.account.forms import ChangePasswordForm, DeleteAccountForm, NotificationsForm, SignOutEverywhereForm
 from dreamchat.actions import account
 from dreamchat.auth import passwords, sessions
 from dreamchat.extensions import db
-from dreamchat.models import Companion, MemoryFact, Message, Photo, isoformat, utcnow
+from dreamchat.models import Companion, MemoryFact, Message, Photo, User, isoformat, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -31,7 +31,8 @@ def account_page(password_form: ChangePasswordForm | None = None, delete_form: D
                  status: int = 200):
     response = make_response(render_template(
         "account/index.html", password_form=password_form or ChangePasswordForm(),
-        delete_form=delete_form or DeleteAccountForm(), sign_out_form=SignOutEverywhereForm()), status)
+        delete_form=delete_form or DeleteAccountForm(), sign_out_form=SignOutEverywhereForm(),
+        notifications_form=NotificationsForm(formdata=None, notifications=current_user.notifications_enabled)), status)
     if status == 429 and g.get("retry_after"):
         response.headers["Retry-After"] = str(g.retry_after)
     return response
@@ -86,6 +87,21 @@ def change_password():
     sessions.sign_in(user, remember=remembered)
     log.info("user id=%s changed their password; other sessions signed out", user.id)
     flash("Your password was changed. Other sessions were signed out.", "success")
+    return redirect(url_for("account.index"))
+
+
+@bp.post("/account/notifications")
+@login_required
+def notifications():
+    """Turn browser notifications on or off for every chat page of the user (data-notifications)."""
+    form = NotificationsForm()
+    if not form.validate_on_submit():
+        return account_page(status=400)
+    enabled = bool(form.notifications.data)
+    db.session.execute(sa.update(User).where(User.id == current_user.id).values(notifications_enabled=enabled))
+    db.session.commit()
+    log.info("user id=%s turned notifications %s", current_user.id, "on" if enabled else "off")
+    flash(f"Notifications are {'on' if enabled else 'off'}.", "success")
     return redirect(url_for("account.index"))
 
 

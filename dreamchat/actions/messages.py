@@ -13,10 +13,11 @@ from dreamchat.actions.events import record_event
 from dreamchat.actions.memory import remember_facts
 from dreamchat.companions.directory import CompanionRef
 from dreamchat.extensions import db
-from dreamchat.models import Companion, Message, Sender, User, isoformat, utcnow
+from dreamchat.models import Companion, Message, Sender, User, isoformat, quote_dict, utcnow
 from dreamchat.understanding import detect_crisis
 
 BREAK_GAP = timedelta(minutes=30)
+EXCERPT_CHARS = 120
 
 
 @dataclass(frozen=True)
@@ -24,6 +25,67 @@ class StoredMessage:
     message: dict
     seq: int | None
     created: bool
+
+
+@dataclass(frozen=True)
+class Quote:
+    """The message a new one replies to: its id, sender and an excerpt for the bubble; id None and
+    sender "" when it was deleted before the new one was stored."""
+
+    id: int | None
+    sender: str
+    excerpt: str | None
+
+
+def excerpt_of(content: str, message_type: str) -> str:
+    """The quote's text: one line, at most EXCERPT_CHARS characters; a photo without a caption is "Photo"."""
+    text = " ".join((content or "").split()) or ("Photo" if message_type == "photo" else "")
+    return text if len(text) <= EXCERPT_CHARS else text[:EXCERPT_CHARS - 1].rstrip() + "…"
+
+
+QUOTABLE = (sa.select(Message.__table__.c.sender, Message.__table__.c.type, Message.__table__.c.content).where(
+    Message.__table__.c.id == sa.bindparam("mid"), Message.__table__.c.user_id == sa.bindparam("uid"),
+    Message.__table__.c.companion_id == sa.bindparam("cid"), Message.__table__.c.status == "done"))
+
+
+EXISTS = sa.select(Message.__table__.c.id).where(Message.__table__.c.id == sa.bindparam("mid"))
+
+
+class QuoteRefused(Exception):
+    """reply_to_id names a message of another conversation or another user."""
+
+
+def quote_target(user_id: int, companion_id: int, message_id: int) -> Quote:
+    """The finished message of this conversation that a new message replies to, read in the
+    transaction that stores the new one (so it cannot be deleted in between). A message that no
+    longer exists (deleted while the new one waited in an outbox) gives a deleted quote, so the new
+    message is still stored; a message of another conversation raises QuoteRefused."""
+    connection = db.session.connection()
+    row = connection.execute(QUOTABLE, {"mid": message_id, "uid": user_id, "cid": companion_id}).one_or_none()
+    if row is not None:
+        return Quote(message_id, row.sender, excerpt_of(row.content, row.type))
+    if connection.execute(EXISTS, {"mid": message_id}).first() is not None:
+        raise QuoteRefused(message_id)
+    return Quote(None, "", None)
+
+
+def refresh_quotes_of(user_id: int, message: Message) -> None:
+    """After an edit: the replies quoting this message show its new text (an edit that removes
+    something does not leave it in the quotes), and every tab gets them again (message_updated)."""
+    quoting = list(db.session.scalars(sa.select(Message).where(Message.reply_to_id == message.id,
+                                                                Message.user_id == user_id)))
+    for reply in quoting:
+        reply.reply_to_excerpt = excerpt_of(message.content, message.type)
+    if quoting:
+        db.session.flush()
+    for reply in quoting:
+        record_event(user_id, "message_updated", {"message": reply.to_dict()})
+
+
+def unlink_quotes_of(message_id: int) -> None:
+    """Before a message is deleted: the replies to it keep only its sender ("Deleted message")."""
+    db.session.execute(sa.update(Message).where(Message.reply_to_id == message_id)
+                       .values(reply_to_id=None, reply_to_excerpt=None), execution_options={"synchronize_session": False})
 
 
 def find_by_client_id(user_id: int, client_id: str) -> Message | None:
@@ -41,13 +103,14 @@ def unanswered_count(user_id: int, companion_id: int) -> int:
 
 
 def send_user_message(user_id: int, companion: CompanionRef, content: str, client_id: str | None,
-                      sender_sid: str | None = None) -> StoredMessage:
+                      sender_sid: str | None = None, reply_to_id: int | None = None) -> StoredMessage:
     """Store the user's message (through the group-commit writer), tell the user's other tabs,
-    and wake the companion.
+    and wake the companion. reply_to_id: the message it replies to (quote_target; QuoteRefused).
 
     A client_id already stored returns the stored message unchanged and emits nothing.
     """
-    stored = writer.write(store_user_message, user_id, companion, content, client_id, sender_sid, utcnow())
+    stored = writer.write(store_user_message, user_id, companion, content, client_id, sender_sid, utcnow(),
+                          reply_to_id)
     if stored.created:
         tasks.reply_later(user_id, companion.id)
     return stored
@@ -75,18 +138,22 @@ def insert_user_message() -> sa.Insert:
 
 
 def store_user_message(user_id: int, companion: CompanionRef, content: str, client_id: str | None,
-                       sender_sid: str | None, now: datetime) -> StoredMessage:
+                       sender_sid: str | None, now: datetime, reply_to_id: int | None = None) -> StoredMessage:
     """The write of send_user_message (a writer job): the message, the facts it tells, its event
     and the break reminder's bookkeeping, in a few prebuilt statements, without loading any row."""
     connection = db.session.connection()
+    quote = quote_target(user_id, companion.id, reply_to_id) if reply_to_id else None
     message_id = connection.execute(insert_user_message(), {
         "user_id": user_id, "companion_id": companion.id, "sender": Sender.USER.value, "type": "text",
-        "content": content, "client_id": client_id, "created_at": now, "status": "done"}).scalar()
+        "content": content, "client_id": client_id, "created_at": now, "status": "done",
+        "reply_to_id": quote and quote.id, "reply_to_sender": quote and quote.sender,
+        "reply_to_excerpt": quote and quote.excerpt}).scalar()
     if message_id is None:
         existing = find_by_client_id(user_id, client_id)
         return StoredMessage(existing.to_dict(), seq=None, created=False)
     message = {"id": message_id, "girl_id": companion.slug, "sender": Sender.USER.value, "type": "text",
-               "content": content, "created_at": isoformat(now), "read_at": None, "client_id": client_id}
+               "content": content, "created_at": isoformat(now), "read_at": None, "client_id": client_id,
+               "reply_to": quote_dict(quote.id, quote.sender, quote.excerpt) if quote else None}
     remember_facts(user_id, companion.id, content)
     seq, chat_started_at, break_reminded_at = connection.execute(
         NOTE_CHATTING, {"uid": user_id, "now": now, "gap_start": now - BREAK_GAP}).one()
@@ -133,6 +200,7 @@ def unanswer(user_id: int, reply: Message) -> list[int]:
         Message.user_id == user_id, Message.companion_id == reply.companion_id, Message.sender == Sender.USER,
         Message.answered_at == reply.created_at)))
     db.session.execute(sa.update(Message).where(Message.id.in_(ids)).values(answered_at=None))
+    unlink_quotes_of(reply.id)
     db.session.delete(reply)
     record_event(user_id, "message_deleted", {"girl_id": reply.companion.slug, "message_id": reply.id})
     return ids
@@ -174,6 +242,7 @@ def edit_message(user_id: int, message: Message, content: str) -> dict:
         unanswer(user_id, reply)
     db.session.flush()
     event = record_event(user_id, "message_updated", {"message": message.to_dict()})
+    refresh_quotes_of(user_id, message)
     db.session.commit()
     if reply is not None or message.answered_at is None:
         tasks.reply_later(user_id, message.companion_id)
@@ -182,6 +251,7 @@ def edit_message(user_id: int, message: Message, content: str) -> dict:
 
 def delete_message(user_id: int, message: Message) -> None:
     companion_slug = message.companion.slug
+    unlink_quotes_of(message.id)
     db.session.delete(message)
     record_event(user_id, "message_deleted", {"girl_id": companion_slug, "message_id": message.id})
     db.session.commit()

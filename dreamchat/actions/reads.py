@@ -32,7 +32,9 @@ MARK_READ = (sa.update(messages_table).where(messages_table.c.id.in_(sa.bindpara
 def mark_read(user_id: int, companion_id: int, companion_slug: str, sender: Sender,
               message_ids: tuple[int, ...] | None) -> list[int]:
     """The write (a writer job): mark the unread messages of `sender` read (only message_ids when
-    given), one message_read event each; returns their ids."""
+    given), one message_read event each, to every tab of the user (the one that marked them too);
+    the event's `sender` tells whose messages were read, so the sidebar's unread counts follow reads
+    made elsewhere. Returns their ids."""
     connection = db.session.connection()
     parameters = {"uid": user_id, "cid": companion_id, "who": sender.value}
     if message_ids is None:
@@ -44,6 +46,7 @@ def mark_read(user_id: int, companion_id: int, companion_slug: str, sender: Send
     now = utcnow()
     connection.execute(MARK_READ, {"ids": ids, "now": now})
     read_at = isoformat(now)
-    record_events(user_id, [("message_read", {"message_id": message_id, "girl_id": companion_slug, "read_at": read_at})
+    record_events(user_id, [("message_read", {"message_id": message_id, "girl_id": companion_slug, "read_at": read_at,
+                                              "sender": sender.value})
                             for message_id in ids])
     return ids

@@ -19,6 +19,15 @@ class ChatLine:
 
 
 @dataclass(frozen=True)
+class Reaction:
+    """An emoji the user put on a message: on one of hers ("girl") or on their own ("user")."""
+
+    emoji: str
+    sender: Literal["user", "girl"]
+    content: str
+
+
+@dataclass(frozen=True)
 class ReplyRequest:
     """Everything a provider may use to answer; plain data, no database session behind it.
 
@@ -37,6 +46,8 @@ class ReplyRequest:
     memory: tuple[str, ...] = ()
     avoid: tuple[str, ...] = ()
     crisis: bool = False
+    quoted: tuple[str, ...] = ()
+    reactions: tuple[Reaction, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -9,10 +9,10 @@ from flask_login import current_user
 from flask_socketio import ConnectionRefusedError, emit, join_room
 
 from dreamchat import quotas, tasks
-from dreamchat.actions import events, messages, photos, reads
+from dreamchat.actions import events, messages, photos, reactions, reads
 from dreamchat.chat.validation import (InputError, check_payload_shape, is_id, new_request_id, optional_client_id,
-                                       optional_text, require_bool, require_companion, require_id,
-                                       require_id_list, require_text)
+                                       optional_id, optional_text, require_bool, require_choice_or_null,
+                                       require_companion, require_id, require_id_list, require_text)
 from dreamchat.auth.sessions import load_user, socket_user
 from dreamchat.extensions import db, socketio
 from dreamchat.models import user_room
@@ -179,11 +179,15 @@ def on_sync(payload: dict) -> dict:
 
 @chat_event("send_message")
 def on_send_message(payload: dict) -> dict:
-    """{girl_id, content, client_id?} -> {ok, message}; emits message_received to the user's other
-    tabs and starts the companion's reply. A repeated client_id returns the first stored message."""
+    """{girl_id, content, client_id?, reply_to_id?} -> {ok, message}; emits message_received to the
+    user's other tabs and starts the companion's reply. A repeated client_id returns the first stored
+    message. reply_to_id: a message of this conversation that this one replies to; one of another
+    conversation is refused (not_found, nothing stored); one deleted meanwhile leaves a "Deleted
+    message" quote, so a message that waited in an outbox is never lost."""
     companion = require_companion(payload)
     content = require_text(payload, "content", current_app.config["MAX_MESSAGE_LENGTH"])
     client_id = optional_client_id(payload)
+    reply_to_id = optional_id(payload, "reply_to_id")
     try:
         before_generation(current_user.id)
     except quotas.LimitReached:  # a message sent again (a reconnect) is answered even past a limit
@@ -191,10 +195,30 @@ def on_send_message(payload: dict) -> dict:
         if existing is None:
             raise
         return {"ok": True, "message": existing.to_dict(), "seq": None, "duplicate": True}
-    stored = messages.send_user_message(current_user.id, companion, content, client_id, sender_sid=request.sid)
+    try:
+        stored = messages.send_user_message(current_user.id, companion, content, client_id, sender_sid=request.sid,
+                                            reply_to_id=reply_to_id)
+    except messages.QuoteRefused:
+        raise InputError("not_found", "The message you are replying to is not in this conversation.") from None
     if stored.created:
         generation_started(current_user.id)
     return {"ok": True, "message": stored.message, "seq": stored.seq, "duplicate": not stored.created}
+
+
+@chat_event("react_message")
+def on_react_message(payload: dict) -> dict:
+    """{girl_id, message_id, emoji|null} -> {ok, message_id, emoji, seq}: the user's one reaction on
+    a message of the conversation (theirs or hers), one of the picker's emoji; null takes it away.
+    Emits message_reaction to every tab (seq null: it was already so, nothing emitted). It asks for
+    no reply; the companion sees it when she next answers. Shares the message rate limit."""
+    companion = require_companion(payload)
+    message_id = require_id(payload, "message_id")
+    emoji = require_choice_or_null(payload, "emoji", reactions.REACTIONS)
+    check_change_rate(current_user.id)
+    result = reactions.react(current_user.id, companion, message_id, emoji)
+    if result is None:
+        raise InputError("not_found", "No such message in this conversation.")
+    return {"ok": True, "message_id": result.message_id, "emoji": result.emoji, "seq": result.seq}
 
 
 @chat_event("typing_indicator")

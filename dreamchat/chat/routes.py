@@ -1,16 +1,18 @@
 """Pages and HTTP reads of the chat: the companion list, a conversation, its history and photos."""
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import sqlalchemy as sa
-from flask import abort, current_app, jsonify, make_response, render_template
+from flask import abort, current_app, jsonify, make_response, render_template, request
 from flask_login import current_user, login_required
 
 from dreamchat import tasks
 from dreamchat.actions.messages import unanswered_count
 from dreamchat.chat import bp
-from dreamchat.chat.validation import id_arg, id_or_404, is_clean_text
+from dreamchat.chat.validation import id_arg, id_or_404, is_clean_text, parse_id
 from dreamchat.extensions import db
-from dreamchat.models import Companion, Message, Photo, Sender
+from dreamchat.models import Companion, Message, Photo, Sender, isoformat
 
 MAX_PAGE = 100
 
@@ -48,6 +50,27 @@ def conversation_page(user_id: int, companion_id: int, *, before: int | None = N
     return newest_first[::-1]
 
 
+class Around(NamedTuple):
+    messages: list[Message]
+    has_older: bool
+    has_newer: bool
+
+
+def conversation_around(user_id: int, companion_id: int, message_id: int | None, limit: int) -> Around | None:
+    """The page of one conversation centred on one of its finished messages (search results jump
+    there): limit // 2 older messages, then it and the newer ones. None when the message is not
+    one of this conversation's (or not the user's)."""
+    if message_id is None or db.session.scalar(sa.select(Message.id).where(
+            in_conversation(user_id, companion_id), Message.id == message_id, Message.status == "done")) is None:
+        return None
+    older_count = limit // 2
+    newer_count = limit - older_count  # the message itself and the newer ones
+    older = conversation_page(user_id, companion_id, before=message_id, limit=older_count + 1)
+    newer = conversation_page(user_id, companion_id, after=message_id - 1, limit=newer_count + 1)
+    shown_older = older[-older_count:] if older_count else []
+    return Around(shown_older + newer[:newer_count], len(older) > older_count, len(newer) > newer_count)
+
+
 # The companion list's badge shows up to 99, then "99+": counting stops there.
 UNREAD_SHOWN = 100
 
@@ -68,18 +91,45 @@ def companion_list(user_id: int) -> list[sa.Row]:
                                    .order_by(Companion.position, Companion.id)))
 
 
-@bp.get("/")
-@login_required
-def index():
-    rows = companion_list(current_user.id)
+def conversation_summaries(user_id: int) -> tuple[list[Companion], dict[int, sa.Row], dict[int, int]]:
+    """The companion list and the sidebar: the companions, the last message of each conversation by
+    companion id, the unread counts by companion id. companion_list() and one read of the last messages."""
+    rows = companion_list(user_id)
     last_ids = [row.last_id for row in rows if row.last_id is not None]
     last_messages = {}
     if last_ids:
         last_messages = {row.companion_id: row for row in db.session.execute(
-            sa.select(Message.companion_id, Message.sender, Message.type, Message.content, Message.created_at)
+            sa.select(Message.id, Message.companion_id, Message.sender, Message.type, Message.content,
+                      Message.created_at)
             .where(Message.id.in_(last_ids)))}
-    return render_template("chat/index.html", companions=[row.Companion for row in rows],
-                           last_messages=last_messages, unread={row.Companion.id: row.unread for row in rows})
+    return [row.Companion for row in rows], last_messages, {row.Companion.id: row.unread for row in rows}
+
+
+@bp.get("/")
+@login_required
+def index():
+    companions, last_messages, unread = conversation_summaries(current_user.id)
+    return render_template("chat/index.html", companions=companions, last_messages=last_messages, unread=unread)
+
+
+PREVIEW_LENGTH = 140
+
+
+@bp.get("/api/conversations")
+@login_required
+def conversations():
+    """The sidebar's data: each companion with the last message's preview and the unread count."""
+    companions, last_messages, unread = conversation_summaries(current_user.id)
+    summaries = []
+    for companion in companions:
+        last = last_messages.get(companion.id)
+        summaries.append({
+            "girl_id": companion.slug, "name": companion.name, "unread": unread.get(companion.id, 0),
+            "last_message": None if last is None else {
+                "id": last.id, "sender": last.sender, "type": last.type,
+                "content": "" if last.type == "photo" else (last.content or "")[:PREVIEW_LENGTH],
+                "created_at": isoformat(last.created_at)}})
+    return jsonify(conversations=summaries)
 
 
 @bp.get("/chat/<girl_id>")
@@ -87,27 +137,41 @@ def index():
 def conversation(girl_id: str):
     companion = companion_or_404(girl_id)
     page_size = current_app.config["HISTORY_PAGE_SIZE"]
-    messages = conversation_page(current_user.id, companion.id, limit=page_size + 1)
-    has_more = len(messages) > page_size
-    messages = messages[-page_size:]
+    # ?message=<id> (a search result): the history around that message, else the newest page.
+    focus = conversation_around(current_user.id, companion.id, parse_id(request.args.get("message")), page_size)
+    if focus is not None:
+        messages, has_more = focus.messages, focus.has_older
+    else:
+        messages = conversation_page(current_user.id, companion.id, limit=page_size + 1)
+        has_more = len(messages) > page_size
+        messages = messages[-page_size:]
     reply_failed = (unanswered_count(current_user.id, companion.id) > 0
                     and not tasks.reply_running(current_user.id, companion.id))
+    sidebar_companions, last_messages, unread = conversation_summaries(current_user.id)
     return render_template("chat/conversation.html", companion=companion, messages=messages,
                            has_more=has_more, max_length=current_app.config["MAX_MESSAGE_LENGTH"],
-                           stream=tasks.active_stream(current_user.id, companion.id), reply_failed=reply_failed)
+                           stream=tasks.active_stream(current_user.id, companion.id), reply_failed=reply_failed,
+                           sidebar_companions=sidebar_companions, last_messages=last_messages, unread=unread,
+                           focus_message=parse_id(request.args.get("message")) if focus is not None else None)
 
 
 @bp.get("/api/conversations/<girl_id>/messages")
 @login_required
 def history(girl_id: str):
     companion = companion_or_404(girl_id)
-    before, after = id_arg("before"), id_arg("after")
-    if before is not None and after is not None:
-        abort(400, description="Use before or after, not both.")
+    before, after, around = id_arg("before"), id_arg("after"), id_arg("around")
+    if sum(arg is not None for arg in (before, after, around)) > 1:
+        abort(400, description="Use one of before, after and around.")
     limit = id_arg("limit")
     limit = 50 if limit is None else limit
     if not 1 <= limit <= MAX_PAGE:
         abort(400, description=f"limit must be between 1 and {MAX_PAGE}.")
+    if around is not None:
+        page = conversation_around(current_user.id, companion.id, around, limit)
+        if page is None:
+            abort(404, description="No such message in this conversation.")
+        return jsonify(messages=[m.to_dict() for m in page.messages], has_older=page.has_older,
+                       has_newer=page.has_newer)
     messages = conversation_page(current_user.id, companion.id, before=before, after=after, limit=limit)
     return jsonify(messages=[m.to_dict() for m in messages])
 

@@ -154,6 +154,20 @@ def optional_client_id(payload: dict, key: str = "client_id") -> str | None:
     return value
 
 
+def require_choice_or_null(payload: dict, key: str, choices: tuple[str, ...]) -> str | None:
+    """A key that must be present: one of choices exactly, or null."""
+    if key not in payload:
+        raise InputError("invalid", f"{key} is required (null to remove).")
+    value = payload[key]
+    if value is not None and (not isinstance(value, str) or value not in choices):
+        raise InputError("invalid", f"{key} must be one of {' '.join(choices)}, or null.")
+    return value
+
+
+def optional_id(payload: dict, key: str) -> int | None:
+    return None if payload.get(key) is None else require_id(payload, key)
+
+
 def new_request_id() -> str:
     return uuid.uuid4().hex
 

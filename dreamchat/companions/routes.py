@@ -1,4 +1,4 @@
-"""Companions over HTTP and the CLI: avatars, `flask companions seed|import|import-card`, persona validation."""
+"""Companions over HTTP and the CLI: avatars, `flask companions seed|import|import-card|portraits`, validation."""
 from __future__ import annotations
 
 import hashlib
@@ -6,20 +6,22 @@ import itertools
 import json
 import re
 import threading
+from collections import OrderedDict
 from pathlib import Path
 
 import click
 import sqlalchemy as sa
 import sqlalchemy.orm as so
-from flask import Blueprint, Response, abort, current_app, request
+from flask import Blueprint, Response, abort, current_app, redirect, request, url_for
 
 from dreamchat.companions import directory
-from dreamchat.companions.avatar import render_avatar_svg
 from dreamchat.companions.cards import MAX_CARD_BYTES, CardError, ParsedCard, parse_card
 from dreamchat.companions.cards.spec import MAX_FIELD_BYTES, MAX_INFLATED_BYTES, PARSE_TIMEOUT_SECONDS
 from dreamchat.companions.persona import Persona, load_default_personas
 from dreamchat.extensions import db
 from dreamchat.models import Companion
+from dreamchat.photos.local.portrait import (DEFAULT_PORTRAIT_SIZE, contact_sheet, nearest_size, portrait_version,
+                                              render_portrait)
 
 bp = Blueprint("companions", __name__, cli_group="companions")
 
@@ -29,22 +31,78 @@ SLUG_CHARS = set("abcdefghijklmnopqrstuvwxyz0123456789-")
 
 @bp.get("/companions/<slug>/avatar")
 def avatar(slug: str):
-    """The companion's imported picture (PNG), else her drawn SVG avatar."""
+    """The companion's imported picture (PNG), else her portrait (PNG, ?size=64|128|256, default 128)."""
     companion = Companion.by_slug(slug, so.undefer(Companion.avatar_png))
     if companion is None:
         abort(404)
     if companion.avatar_png:
         response = Response(companion.avatar_png, mimetype="image/png")
-    else:
-        response = Response(render_avatar_svg(companion.to_persona()), mimetype="image/svg+xml")
-    response.set_etag(hashlib.sha256(response.get_data()).hexdigest()[:32])
-    response.headers["Cache-Control"] = "public, max-age=300"
-    return response.make_conditional(request)
+        response.set_etag(hashlib.sha256(companion.avatar_png).hexdigest()[:32])
+        return _cached_publicly(response).make_conditional(request)
+    persona = companion.to_persona()
+    size = nearest_size(request.args.get("size", DEFAULT_PORTRAIT_SIZE))
+    etag = f"{portrait_version(persona)}-{size}"
+    if request.if_none_match.contains(etag):
+        response = Response(status=304)
+        response.set_etag(etag)
+        return _cached_publicly(response)
+    db.session.close()  # no connection held while a worker thread draws
+    response = Response(portraits.get(persona, size), mimetype="image/png")
+    response.set_etag(etag)
+    return _cached_publicly(response)
 
 
 @bp.get("/companions/<slug>/avatar.svg")
 def avatar_svg(slug: str):
-    return avatar(slug)
+    """The old SVG avatar's address: a redirect to her avatar, so old links show her portrait."""
+    if Companion.by_slug(slug) is None:
+        abort(404)
+    size = nearest_size(request.args.get("size", DEFAULT_PORTRAIT_SIZE))
+    return _cached_publicly(redirect(url_for("companions.avatar", slug=slug, size=size)))
+
+
+def _cached_publicly(response: Response) -> Response:
+    max_age = int(current_app.config.get("AVATAR_MAX_AGE_SECONDS", 86400))
+    response.headers["Cache-Control"] = f"public, max-age={max_age}" if max_age > 0 else "public, no-cache"
+    return response
+
+
+class PortraitCache:
+    """Portraits drawn by this process, by look version and size; the least recently used go first.
+
+    Drawing is CPU work, so it runs in a worker thread (run_blocking), never on the event loop.
+    """
+
+    def __init__(self) -> None:
+        self._portraits: OrderedDict[tuple[str, int], bytes] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, persona: Persona, size: int) -> bytes:
+        from dreamchat.offload import run_blocking
+
+        key = (portrait_version(persona), size)
+        with self._lock:
+            if key in self._portraits:
+                self._portraits.move_to_end(key)
+                return self._portraits[key]
+        data = run_blocking(render_portrait, persona, size)
+        limit = int(current_app.config.get("PORTRAIT_CACHE_SIZE", 64))
+        with self._lock:
+            if limit > 0:
+                self._portraits[key] = data
+                while len(self._portraits) > limit:
+                    self._portraits.popitem(last=False)
+        return data
+
+    def __len__(self) -> int:
+        return len(self._portraits)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._portraits.clear()
+
+
+portraits = PortraitCache()
 
 
 class PersonaError(ValueError):
@@ -99,6 +157,15 @@ def seed_command() -> None:
     """Create or refresh the default companions (emma, luna, sofia, zoe)."""
     created, updated = upsert_personas(load_default_personas())
     click.echo(f"companions: {created} created, {updated} updated")
+
+
+@bp.cli.command("portraits")
+@click.argument("path", type=click.Path(dir_okay=False, writable=True, path_type=Path))
+def portraits_command(path: Path) -> None:
+    """Write a contact sheet (PNG) of every companion's portrait above one of her selfies."""
+    companions = db.session.scalars(sa.select(Companion).order_by(Companion.position)).all()
+    contact_sheet([companion.to_persona() for companion in companions]).save(path, "PNG", optimize=True)
+    click.echo(f"{path}: {len(companions)} companions")
 
 
 @bp.cli.command("import")

@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from dreamchat import quotas
 from dreamchat.actions import memory, messages, photos, reads, replies
 from dreamchat.ai import ChatLine, Reply, ReplyRequest
+from dreamchat.ai.base import Reaction
 from dreamchat.companions import directory
 from dreamchat.extensions import db
 from dreamchat.models import Message, Sender, User, utcnow
@@ -34,13 +35,17 @@ RENEW_WHILE_STREAMING_SECONDS = 10.0
 messages_table = Message.__table__
 in_conversation = sa.and_(messages_table.c.user_id == sa.bindparam("uid"),
                           messages_table.c.companion_id == sa.bindparam("cid"))
-UNANSWERED = (sa.select(messages_table.c.id, messages_table.c.content)
+quoted_table = messages_table.alias("quoted")
+# With the text of the message each one replies to (its primary key, in the same statement).
+UNANSWERED = (sa.select(messages_table.c.id, messages_table.c.content, quoted_table.c.content.label("quoted"))
+              .select_from(messages_table.outerjoin(quoted_table, quoted_table.c.id == messages_table.c.reply_to_id))
               .where(in_conversation, messages_table.c.sender == Sender.USER.value,
                      messages_table.c.answered_at.is_(None))
               .order_by(messages_table.c.id))
 # companion_id bounded on both sides and in the ORDER BY: so PostgreSQL reads ix_messages_conversation
 # backwards even with a generic plan (see chat.routes.in_conversation).
-RECENT = (sa.select(messages_table.c.sender, messages_table.c.content, messages_table.c.type)
+RECENT = (sa.select(messages_table.c.sender, messages_table.c.content, messages_table.c.type,
+                    messages_table.c.created_at, messages_table.c.reaction, messages_table.c.reacted_at)
           .where(messages_table.c.user_id == sa.bindparam("uid"),
                  messages_table.c.companion_id.between(sa.bindparam("cid"), sa.bindparam("cid")),
                  messages_table.c.id <= sa.bindparam("last"))
@@ -80,6 +85,14 @@ class ComposedReply(Reply):
 
     safety: str | None = None
     resources: dict | None = None
+
+
+def reactions_since_her_last_reply(recent: list) -> tuple[Reaction, ...]:
+    """The reactions in the recent history (oldest first) made after her newest message."""
+    her_last = max((row.created_at for row in recent if row.sender == Sender.COMPANION), default=None)
+    return tuple(Reaction(emoji=row.reaction, sender=row.sender, content=row.content)
+                 for row in sorted((row for row in recent if row.reaction and row.reacted_at), key=lambda r: r.reacted_at)
+                 if her_last is None or row.reacted_at > her_last)
 
 
 class ReplyTask:
@@ -281,6 +294,7 @@ class ReplyTask:
         if persona is None or user_name is None:
             return None  # the account or the companion was deleted meanwhile
         new_messages = tuple(row.content for row in unanswered)
+        quoted = tuple(row.quoted for row in unanswered if row.quoted)
         earlier = [row.content for row in reversed(recent) if row.sender == Sender.USER]
         language = next(filter(None, map(detect_language, [" ".join(new_messages), *earlier])),
                         persona.language or "en")
@@ -294,6 +308,8 @@ class ReplyTask:
             memory=memory.memory_lines(user_id, companion_id),
             avoid=self.scheduler.avoided(self.key),
             crisis=safety.crisis,
+            quoted=quoted,
+            reactions=reactions_since_her_last_reply(recent),
         )
         return ReplyInput(request=request, safety=safety, answered_ids=[row.id for row in unanswered],
                           loaded_at=loaded_at)

@@ -15,13 +15,15 @@ MARKERS: dict[str, frozenset[str]] = {lang: frozenset(words.split()) for lang, w
           "pourquoi tres avec pour dans qui salut bonjour bonsoir coucou bisous bonne nuit ton ta tes vous nous fais "
           "veux peux aussi mais ou quel quelle envoie ca va stp svp mdr ptdr appelle",
     "es": "hola como estas gracias llamo gusta encanta soy eres yo muy buenas noches dias por favor donde vives anos "
-          "tienes y el los las una pero tambien mucho adios guapa foto mandame enviame jaja estoy tengo quieres",
+          "tienes y el los las una pero tambien mucho adios guapa foto mandame enviame jaja estoy tengo quieres quiero",
 }.items()}
 
 
 def detect_language(text: str) -> str | None:
     """'en', 'fr' or 'es' when the text says so clearly enough, else None ("ok", "lol", emoji)."""
     lowered, tokens = text.lower(), re.findall(r"[a-z]+", fold(text))
+    if tokens[:1] == ["yo"] and len(tokens) <= 2:
+        tokens = tokens[1:]  # "yo", "yo zoe": the English greeting, not the Spanish "I"
     scores = {lang: float(sum(token in words for token in tokens)) for lang, words in MARKERS.items()}
     scores["fr"] += min(2, sum(char in "àâçèêëîïôûùœ" for char in lowered)) + 0.5 * ("é" in lowered)
     scores["es"] += min(2, sum(char in "ñáíóú¿¡" for char in lowered))

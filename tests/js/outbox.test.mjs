@@ -269,6 +269,24 @@ describe("outbox", () => {
     assert.equal(broken.stored().length, 1);
   });
 
+  it("keeps a reply's quote through storage and sends its reply_to_id", () => {
+    const quote = { id: 42, sender: "girl", excerpt: "The gallery by the river" };
+    const first = setup();
+    first.outbox.add({ ...message("why that one?"), reply_to_id: 42, reply_to: quote });
+    first.outbox.add(message("plain"));
+    assert.deepEqual(first.stored().map((item) => [item.reply_to_id, item.reply_to]), [[42, quote], [null, null]]);
+
+    const reloaded = setup({ storage: first.storage });
+    const [restored, plain] = reloaded.outbox.restore("emma");
+    assert.deepEqual([restored.reply_to_id, restored.reply_to], [42, quote]);
+    reloaded.outbox.pump();
+    assert.deepEqual(reloaded.sent[0].payload, { girl_id: "emma", content: "why that one?", client_id: restored.client_id,
+                                                 reply_to_id: 42 });
+    reloaded.answer(0, null, ok(1));
+    assert.equal("reply_to_id" in reloaded.sent[1].payload, false, "a message that replies to nothing has no reply_to_id");
+    assert.equal(plain.reply_to_id, null);
+  });
+
   it("removes the storage key when the outbox is empty", () => {
     const { outbox, storage, sent } = setup();
     outbox.add(message("one"));

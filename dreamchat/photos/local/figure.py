@@ -122,8 +122,9 @@ def _draw_accessories(canvas: Canvas, look: Look, hx: float, hy: float) -> None:
         canvas.rect(hx + 0.04, 0.75, hx + 0.1, 0.93, mix(accent, INK, 0.12), 0.025)
 
 
-def draw_figure(canvas: Canvas, look: Look, rng: random.Random) -> None:
-    hx, hy = 0.5 + rng.uniform(-0.04, 0.04), 0.5
+def draw_figure(canvas: Canvas, look: Look, rng: random.Random, head_x: float | None = None) -> tuple[float, float]:
+    """Draws her with her head centred at (head_x, 0.5), head_x a little off-centre by default; returns the centre."""
+    hx, hy = (0.5 + rng.uniform(-0.04, 0.04) if head_x is None else head_x), 0.5
     _draw_hair_back(canvas, look, hx, hy)
     _draw_outfit(canvas, look, hx)
     if look.hair_length != "short":
@@ -140,3 +141,4 @@ def draw_figure(canvas: Canvas, look: Look, rng: random.Random) -> None:
     canvas.arc(hx - 0.02, hy - 0.06, 0.07, 0.06, 200, 300, rgba(WHITE, 70), 0.006)
     _draw_face(canvas, look, rng, hx, hy)
     _draw_accessories(canvas, look, hx, hy)
+    return hx, hy

@@ -111,19 +111,7 @@ class LocalPhotoProvider(PhotoProvider):
     cpu_bound = True
 
     def generate(self, request: PhotoRequest, on_progress: ProgressCallback | None = None) -> PhotoResult:
-        persona, context = request.persona, request.context or ""
-        key = f"{persona.slug}|{persona.name}|{persona.appearance}|{persona.colors}|{context}|{request.seed}"
-        rng = random.Random(int.from_bytes(hashlib.sha256(key.encode("utf-8", "replace")).digest()[:8], "big"))
-        scene = scene_for_context(context)
-        time = time_of_day(context, scene)
-        look = look_for(persona, scene, context)
-        canvas = Canvas(OUTPUT_SIZE * SUPERSAMPLE)
-        SCENES[scene](canvas, rng, time, look)
-        draw_figure(canvas, look, rng)
-        foreground(canvas, scene, rng, look)
-        image = canvas.image.resize((OUTPUT_SIZE, OUTPUT_SIZE), Image.LANCZOS)
-        image.paste((24, 16, 40), mask=VIGNETTE)
-        _watermark(image, persona.name if isinstance(persona.name, str) else "")
+        image, _head, rng = draw_photo(request.persona, request.context or "", request.seed)
         buffer = io.BytesIO()
         if pil_features.check("webp"):
             image.save(buffer, "WEBP", quality=85, method=4)
@@ -132,4 +120,21 @@ class LocalPhotoProvider(PhotoProvider):
             image.save(buffer, "PNG", optimize=False)
             mime = "image/png"
         return PhotoResult(buffer.getvalue(), mime, OUTPUT_SIZE, OUTPUT_SIZE,
-                           caption_for(persona, context, rng))
+                           caption_for(request.persona, request.context or "", rng))
+
+
+def draw_photo(persona: Persona, context: str, seed: int) -> tuple[Image.Image, tuple[float, float], random.Random]:
+    """The photo before encoding, where her head is in it (0..1), and the random source for its caption."""
+    key = f"{persona.slug}|{persona.name}|{persona.appearance}|{persona.colors}|{context}|{seed}"
+    rng = random.Random(int.from_bytes(hashlib.sha256(key.encode("utf-8", "replace")).digest()[:8], "big"))
+    scene = scene_for_context(context)
+    time = time_of_day(context, scene)
+    look = look_for(persona, scene, context)
+    canvas = Canvas(OUTPUT_SIZE * SUPERSAMPLE)
+    SCENES[scene](canvas, rng, time, look)
+    head = draw_figure(canvas, look, rng)
+    foreground(canvas, scene, rng, look)
+    image = canvas.image.resize((OUTPUT_SIZE, OUTPUT_SIZE), Image.LANCZOS)
+    image.paste((24, 16, 40), mask=VIGNETTE)
+    _watermark(image, persona.name if isinstance(persona.name, str) else "")
+    return image, head, rng

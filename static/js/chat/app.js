@@ -9,11 +9,13 @@ import { createHistory } from "./history.js";
 import { createMessageList } from "./message-list.js";
 import { createMessageMenu } from "./message-menu.js";
 import { createNotices } from "./notices.js";
+import { createNotify } from "./notify.js";
 import { createOutboxView } from "./outbox-view.js";
 import { createPhotos } from "./photos.js";
 import { createReceipts } from "./receipts.js";
 import { createReplies } from "./replies.js";
 import { createScroll } from "./scroll.js";
+import { createSidebar } from "./sidebar.js";
 import { createStream } from "./stream.js";
 import { createSync } from "./sync.js";
 
@@ -45,6 +47,8 @@ export function startChat(root) {
   ctx.menu = createMessageMenu(ctx);
   ctx.notices = createNotices(ctx);
   ctx.composer = createComposer(ctx);
+  ctx.notify = createNotify(ctx);
+  ctx.sidebar = createSidebar(ctx);   // the conversation's own handlers of the same events run first
 
   // Adopt the server-rendered messages (and the reply being streamed, if any), then the outbox.
   for (const node of ctx.list.querySelectorAll(".message")) ctx.messages.register(node);

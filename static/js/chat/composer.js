@@ -1,5 +1,7 @@
-// Owns the composer: typing and sending a message, the length counter, and telling her the user is typing.
+// Owns the composer: typing and sending a message, the length counter, telling her the user is typing, and
+// the message being replied to (quoted above the composer until sent, ✕ or Escape).
 import { autoGrow } from "../lib/dom.js";
+import { companionName, idOf, textOf } from "./message.js";
 
 const MAX_INPUT_LINES = 6;
 const TYPING_REPEAT_MS = 1500;
@@ -10,17 +12,55 @@ export function createComposer(ctx) {
   const form = document.getElementById("composer");
   const sendButton = document.getElementById("send-button");
   const counter = document.getElementById("char-counter");
+  const preview = document.getElementById("reply-preview");
+  let replyTo = null;               // {id, sender, excerpt} of the message being replied to
 
   /** Into the outbox, shown pending, then sent when the connection allows. */
   function send() {
     const content = input.value.trim();
     if (!content || content.length > maxLength) return;
-    const item = ctx.outbox.add({ girl_id: girlId, kind: "message", content });
+    const quote = replyTo ? { reply_to_id: replyTo.id, reply_to: replyTo } : {};
+    const item = ctx.outbox.add({ girl_id: girlId, kind: "message", content, ...quote });
     ctx.outboxView.show(item);
     input.value = "";
+    cancelReply();
     onInputChanged();
     stopTyping();
     ctx.outbox.pump();
+  }
+
+  // ------------------------------------------------------------ replying to a message
+
+  /** Quote this message above the composer; the next message sent replies to it. */
+  function startReply(node) {
+    const id = idOf(node);
+    if (!id || !preview) return;
+    const isPhoto = node.dataset.type === "photo";
+    const text = textOf(node).replace(/\s+/g, " ").trim() || (isPhoto ? "Photo" : "");
+    const excerpt = text.length > 120 ? `${text.slice(0, 119).trimEnd()}…` : text;
+    replyTo = { id, sender: node.dataset.sender === "user" ? "user" : "girl", excerpt };
+    preview.querySelector(".reply-preview__sender").textContent = replyTo.sender === "user" ? "yourself" : companionName();
+    preview.querySelector(".reply-preview__text").textContent = excerpt;
+    preview.hidden = false;
+    input.focus({ preventScroll: true });
+    if (ctx.scroll.nearBottom()) ctx.scroll.toBottom();
+  }
+
+  function cancelReply() {
+    replyTo = null;
+    if (preview) preview.hidden = true;
+  }
+
+  if (preview) {
+    preview.querySelector(".reply-preview__cancel").addEventListener("click", () => {
+      cancelReply();
+      input.focus({ preventScroll: true });
+    });
+    preview.addEventListener("keydown", (event) => {
+      if (event.key !== "Escape") return;
+      cancelReply();
+      input.focus({ preventScroll: true });
+    });
   }
 
   form.addEventListener("submit", (event) => {
@@ -30,6 +70,11 @@ export function createComposer(ctx) {
   });
 
   input.addEventListener("keydown", (event) => {
+    if (event.key === "Escape" && replyTo) {
+      event.preventDefault();
+      cancelReply();
+      return;
+    }
     if (event.key === "Enter" && !event.shiftKey && !event.isComposing && event.keyCode !== 229) {
       event.preventDefault();
       send();
@@ -85,5 +130,5 @@ export function createComposer(ctx) {
     noteTyping();
   });
 
-  return { onInputChanged };
+  return { onInputChanged, startReply, cancelReply, replyingTo: () => (replyTo ? replyTo.id : 0) };
 }

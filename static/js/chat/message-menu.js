@@ -1,11 +1,14 @@
-// Owns the menu on the user's own messages: the ⋯ button, Edit in place and Delete after a confirmation.
+// Owns the menu on messages: the ⋯ button (or a right-click, a long-press), the reactions picker and Reply
+// on every message, Edit in place and Delete after a confirmation on the user's own.
 // The button shows on hover; on touch screens a tap on the bubble opens the menu.
 import { autoGrow, el, svgIcon } from "../lib/dom.js";
 import { errorText } from "./connection.js";
 import { idOf, textOf } from "./message.js";
+import { createReactions } from "./reactions.js";
 
 const MORE_ICON = "M5 12h.01M12 12h.01M19 12h.01";
 const EDIT_ICON = "M4 20h4L19 9a2.8 2.8 0 0 0-4-4L4 16zM13.5 6.5l4 4";
+const REPLY_ICON = "M10 8V4l-7 7 7 7v-4c5 0 8.5 1.5 11 5-1-5-4-10-11-11z";
 const DELETE_ICON = "M4 7h16M10 11v6M14 11v6M6 7l1 12a2 2 0 0 0 2 2h6a2 2 0 0 0 2-2l1-12M9 7V4h6v3";
 const EDITOR_LINES = 8;
 
@@ -14,11 +17,14 @@ export function createMessageMenu(ctx) {
   const { request } = ctx.connection;
   const touchScreen = window.matchMedia("(hover: none)");
   let openMenu = null;              // { node, menu }
+  const reactions = createReactions(ctx);
+
+  const isOwnText = (node) => node.dataset.sender === "user" && node.dataset.type === "text";
 
   /** Extra controls for a message element; called whenever it is (re)registered. */
   function decorate(node) {
-    if (node.dataset.sender !== "user" || node.dataset.type !== "text" || !idOf(node)) return;
-    if (node.querySelector(".message__more")) return;
+    reactions.nameQuote(node);
+    if (!idOf(node) || node.querySelector(".message__more")) return;
     const more = el("button", "message__more");
     more.type = "button";
     more.setAttribute("aria-label", "Message actions");
@@ -45,30 +51,41 @@ export function createMessageMenu(ctx) {
     return item;
   }
 
+  /** React and Reply on every finished message; Edit and Delete on the user's own. Online only (app.css
+   *  hides a menu left open when the connection drops); a reply started before goes through the outbox. */
   function open(node) {
     close();
+    if (!idOf(node) || node.dataset.status === "streaming" || node.classList.contains("message--editing")) return;
     if (!ctx.connection.connected) {
-      ctx.notices.show("You're offline — edit or delete when the connection is back.");
+      ctx.notices.show("You're offline — react, reply, edit or delete when the connection is back.");
       return;
     }
     const menu = el("div", "message-menu");
     menu.setAttribute("role", "menu");
     menu.setAttribute("aria-label", "Message actions");
-    const edit = menuItem("Edit", EDIT_ICON, "message-menu__edit");
-    const remove = menuItem("Delete", DELETE_ICON, "message-menu__delete");
-    edit.addEventListener("click", () => {
+    const reply = menuItem("Reply", REPLY_ICON, "message-menu__reply");
+    reply.addEventListener("click", () => {
       close();
-      startEdit(node);
+      ctx.composer.startReply(node);
     });
-    remove.addEventListener("click", () => confirmDelete(node, menu));
-    menu.append(edit, remove);
+    menu.append(reactions.picker(node, close), reply);
+    if (isOwnText(node)) {
+      const edit = menuItem("Edit", EDIT_ICON, "message-menu__edit");
+      const remove = menuItem("Delete", DELETE_ICON, "message-menu__delete");
+      edit.addEventListener("click", () => {
+        close();
+        startEdit(node);
+      });
+      remove.addEventListener("click", () => confirmDelete(node, menu));
+      menu.append(edit, remove);
+    }
     node.append(menu);
     node.classList.add("is-menu-open");
     const more = node.querySelector(".message__more");
     if (more) more.setAttribute("aria-expanded", "true");
     openMenu = { node, menu };
     position(node, menu);
-    edit.focus({ preventScroll: true });
+    menu.querySelector("button").focus({ preventScroll: true });
   }
 
   /** Above the bubble, or below it when the top of the list has no room. */
@@ -139,14 +156,23 @@ export function createMessageMenu(ctx) {
     if (more) more.focus({ preventScroll: true });
   });
 
-  // On touch screens there is no hover: a tap on one's own bubble opens its menu.
+  // On touch screens there is no hover: a tap on a bubble opens its menu.
   list.addEventListener("click", (event) => {
     if (!touchScreen.matches) return;
-    const bubble = event.target.closest(".message--user > .bubble");
+    const bubble = event.target.closest(".message > .bubble");
     if (!bubble || event.target.closest("a, button, textarea, form")) return;
     const node = bubble.parentNode;
     if (!idOf(node) || node.classList.contains("message--editing")) return;
     toggle(node);
+  });
+
+  // A right-click (a long-press on most phones) opens the menu too; links keep the browser's.
+  list.addEventListener("contextmenu", (event) => {
+    const node = event.target.closest(".message");
+    if (!node || !idOf(node) || event.target.closest("a, textarea, form, .message-menu")) return;
+    if (node.dataset.status === "streaming" || node.classList.contains("message--editing")) return;
+    event.preventDefault();
+    open(node);
   });
 
   // ------------------------------------------------------------ editing in place

@@ -15,6 +15,12 @@ export function textOf(node) {
   return text ? text.textContent : "";
 }
 
+/** The companion's name (the chat page's data-companion-name), for her quotes. */
+export function companionName() {
+  const root = document.getElementById("chat");
+  return (root && root.dataset.companionName) || "Her message";
+}
+
 /** A message as the server sends it (Message.to_dict), a reply being streamed (status "streaming"),
  *  or the user's unsent one (no id; localStatus "pending" or "failed", localReason). */
 export function buildMessage(message) {
@@ -40,6 +46,13 @@ export function buildMessage(message) {
     data.status = "streaming";
     data.snapshot = "0";
   }
+
+  const avatar = node.querySelector(".message__avatar");
+  const slug = message.girl_id || (document.getElementById("chat") || { dataset: {} }).dataset.girlId;
+  if (isUser || !slug) avatar.remove();
+  else avatar.src = `/companions/${encodeURIComponent(slug)}/avatar?size=64`;
+  setQuote(node, message.reply_to);
+  setReaction(node, message.reaction);
 
   const link = node.querySelector(".photo-link");
   if (isPhoto && message.photo_url) {
@@ -102,6 +115,50 @@ export function buildCrisisCard(resources) {
     return item;
   }));
   return card;
+}
+
+/** The message this one replies to ({id, sender, excerpt}, or {deleted: true}), or none. */
+export function setQuote(node, quote) {
+  const button = node.querySelector(".message__quote");
+  if (!quote) {
+    if (button) button.remove();
+    return;
+  }
+  if (!button) return; // only cloned messages have the part; a server-rendered one has it already
+  button.dataset.quoteId = quote.id ? String(quote.id) : "";
+  button.dataset.quoteSender = quote.sender === "user" ? "user" : "girl";
+  button.querySelector(".message__quote-sender").textContent =
+    quote.sender === "user" ? "You" : quote.sender ? companionName() : "Reply to";
+  showQuoteDeleted(button, Boolean(quote.deleted || !quote.id), quote.excerpt || "");
+}
+
+/** The quoted message was deleted: the quote says so and no longer jumps. */
+export function showQuoteDeleted(button, deleted = true, excerpt = "") {
+  button.classList.toggle("message__quote--deleted", deleted);
+  button.disabled = deleted;
+  if (deleted) delete button.dataset.quoteId;
+  button.querySelector(".message__quote-text").textContent = deleted ? "Deleted message" : excerpt;
+}
+
+/** The user's reaction, as a pill under the bubble; none removes it. */
+export function setReaction(node, emoji) {
+  let pill = node.querySelector(".message__reaction");
+  if (!emoji) {
+    if (pill) pill.remove();
+    return;
+  }
+  if (!pill) {
+    pill = el("span", "message__reaction");
+    pill.setAttribute("role", "img");
+    node.querySelector(".bubble").after(pill);
+  }
+  pill.textContent = emoji;
+  pill.setAttribute("aria-label", `Reacted ${emoji}`);
+}
+
+export function reactionOf(node) {
+  const pill = node.querySelector(".message__reaction");
+  return pill ? pill.textContent : null;
 }
 
 /** A user message's delivery state: pending, sent, read, or failed (with Retry and Discard). */

@@ -32,7 +32,7 @@ export function createOutboxView(ctx) {
   function show(item) {
     ctx.messages.append({
       sender: "user", type: "text", content: item.content, client_id: item.client_id, girl_id: girlId,
-      created_at: item.created_at, localStatus: item.state,
+      created_at: item.created_at, localStatus: item.state, reply_to: item.reply_to_id ? item.reply_to : null,
       localReason: item.state === "failed" && item.error ? item.error.message : undefined,
     }, { own: true });
   }

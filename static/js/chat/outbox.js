@@ -23,7 +23,10 @@ export function newClientId() {
 export function wireFormat(item) {
   return item.kind === "photo"
     ? ["request_photo", { girl_id: item.girl_id, context: item.context || "", client_id: item.client_id }]
-    : ["send_message", { girl_id: item.girl_id, content: item.content, client_id: item.client_id }];
+    : ["send_message", {
+      girl_id: item.girl_id, content: item.content, client_id: item.client_id,
+      ...(Number.isInteger(item.reply_to_id) && item.reply_to_id > 0 ? { reply_to_id: item.reply_to_id } : {}),
+    }];
 }
 
 /**
@@ -73,6 +76,7 @@ export function createOutbox({
     const record = {
       client_id: item.client_id, girl_id: item.girl_id, kind: item.kind, content: item.content,
       context: item.context, created_at: item.created_at, state: item.state, error: item.error || null,
+      reply_to_id: item.reply_to_id || null, reply_to: item.reply_to || null,
     };
     const index = stored.findIndex((other) => other.client_id === item.client_id);
     if (index >= 0) stored[index] = record;
@@ -88,7 +92,8 @@ export function createOutbox({
 
   // ---------------------------------------------------------------- items
 
-  /** A new message ({kind: "message", content}) or photo request ({kind: "photo", context}), saved first. */
+  /** A new message ({kind: "message", content, reply_to_id?, reply_to?: the quote to show}) or photo
+   *  request ({kind: "photo", context}), saved first. */
   function add(fields) {
     const item = { ...fields, client_id: newId(), created_at: now(), state: "pending" };
     items.set(item.client_id, item);

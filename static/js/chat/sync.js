@@ -6,19 +6,24 @@ const CATCH_UP_EVERY_MS = 60000;
 
 export function createSync(ctx, lastSeq) {
   const { socket, request } = ctx.connection;
-  const handlers = new Map();       // event name -> handler of its payload
+  const handlers = new Map();       // event name -> the handlers of its payload, in registration order
 
   const sequencer = createSequencer({
     lastSeq,
-    apply: (name, payload) => handlers.get(name)?.(payload),
+    apply: (name, payload) => {
+      for (const handler of handlers.get(name) || []) handler(payload);
+    },
     onGap: requestReplay,
     log: debug,
   });
 
-  /** Handle a sequenced event (one that carries seq): in order, once. */
+  /** Handle a sequenced event (one that carries seq): in order, once. Several parts may handle one event. */
   function on(name, handler) {
-    handlers.set(name, handler);
-    socket.on(name, (payload) => sequencer.accept(name, payload));
+    if (!handlers.has(name)) {
+      handlers.set(name, []);
+      socket.on(name, (payload) => sequencer.accept(name, payload));
+    }
+    handlers.get(name).push(handler);
   }
 
   function requestReplay(last) {

@@ -1,0 +1,167 @@
+"""The full-text index over messages.content and the search over it.
+
+SQLite: an FTS5 external-content table (messages_fts) kept in sync by triggers on messages, so every
+write (the writer's batches, replies, edits, deletes, account deletion) updates it in its own
+transaction. PostgreSQL: a stored generated column search_vector = to_tsvector('simple', content) with a GIN
+index (ix_messages_search), both outside the models. Migration 0012_message_search creates either and fills it.
+
+A user's text never reaches the query language: it is cut into words, each quoted (FTS5) or passed as
+a plain lexeme (tsquery), all required, the last one also as a prefix ("gal" finds "gallery").
+Snippets are plain text with the ranges of the matched words, made here the same way for both
+databases: the caller escapes or renders them with textContent.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+
+from dreamchat.extensions import db
+from dreamchat.models import Message
+
+FTS_TABLE = "messages_fts"
+POSTGRES_INDEX = "ix_messages_search"
+MAX_TERMS = 12
+SNIPPET_CHARS = 160
+
+# A stored generated column (migration 0012), outside the models.
+POSTGRES_VECTOR = "messages.search_vector"
+
+WORD = re.compile(r"[^\W_]+")  # letters and digits, as FTS5's unicode61 and PostgreSQL's parser cut words
+
+
+class QueryError(ValueError):
+    """The user's query has nothing to search for."""
+
+
+@dataclass(frozen=True)
+class Terms:
+    words: tuple[str, ...]  # lower case
+    prefix_last: bool
+
+    @property
+    def folded(self) -> tuple[str, ...]:
+        return tuple(fold(word) for word in self.words)
+
+    def fts5(self) -> str:
+        quoted = ['"' + word.replace('"', '""') + '"' for word in self.words]
+        if self.prefix_last:
+            quoted[-1] += "*"
+        return " ".join(quoted)
+
+    def tsquery(self) -> str:
+        parts = [f"'{word}'" for word in self.words]
+        if self.prefix_last:
+            parts[-1] += ":*"
+        return " & ".join(parts)
+
+    def matches(self, word: str) -> bool:
+        folded, terms = fold(word), self.folded
+        return folded in terms or (self.prefix_last and folded.startswith(terms[-1]))
+
+
+def fold(text: str) -> str:
+    """Lower case without diacritics, as unicode61 remove_diacritics 2 compares words."""
+    decomposed = unicodedata.normalize("NFKD", text.lower())
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+def parse_query(text: str) -> Terms:
+    """The words of the user's query (at most MAX_TERMS, duplicates dropped). Every other character,
+    the query languages' syntax included, separates words. The last word is a prefix unless the
+    query ends with a space or a punctuation mark."""
+    words: list[str] = []
+    for word in WORD.findall(text.lower()):
+        if word not in words:
+            words.append(word)
+    if not words:
+        raise QueryError("Type a word to search for.")
+    words = words[:MAX_TERMS]
+    prefix_last = bool(WORD.fullmatch(text[-1]))
+    return Terms(tuple(words), prefix_last)
+
+
+@dataclass
+class Hit:
+    message: Message
+    snippet: str
+    highlights: list[tuple[int, int]]
+
+
+def search(user_id: int, terms: Terms, limit: int, window: int = 0) -> list[Hit]:
+    """The user's finished messages holding every term, best first (bm25 / ts_rank), newest first
+    among equals. Only the newest `window` matches are ranked (0: all of them): a word in most
+    messages would otherwise have every one of them scored."""
+    window = max(window, limit) if window else -1
+    dialect = db.session.get_bind().dialect.name
+    if dialect == "postgresql":
+        ids = postgres_ids(user_id, terms, limit, window if window > 0 else None)
+    else:
+        ids = sqlite_ids(user_id, terms, limit, window)
+    if not ids:
+        return []
+    by_id = {m.id: m for m in db.session.scalars(sa.select(Message).where(Message.id.in_(ids)))}
+    hits = []
+    for message_id in ids:
+        message = by_id.get(message_id)
+        if message is not None:
+            text, ranges = snippet(message.content, terms)
+            hits.append(Hit(message, text, ranges))
+    return hits
+
+
+def sqlite_statement() -> sa.TextClause:
+    """FTS5 hands its matches newest first (rowid DESC, no sort) and the scan stops after :window of the
+    user's; bm25 orders those."""
+    return sa.text(
+        f"SELECT id FROM (SELECT messages.id AS id, bm25({FTS_TABLE}) AS score "
+        f"FROM {FTS_TABLE} JOIN messages ON messages.id = {FTS_TABLE}.rowid "
+        f"WHERE {FTS_TABLE} MATCH :query AND messages.user_id = :user_id AND messages.status = 'done' "
+        f"ORDER BY {FTS_TABLE}.rowid DESC LIMIT :window) ORDER BY score, id DESC LIMIT :limit")
+
+
+def sqlite_ids(user_id: int, terms: Terms, limit: int, window: int) -> list[int]:
+    return list(db.session.scalars(sqlite_statement(), {"query": terms.fts5(), "user_id": user_id,
+                                                        "limit": limit, "window": window}))
+
+
+def postgres_statement() -> sa.TextClause:
+    """The newest :window matches (through the GIN index, or newest first along the primary key when
+    the words are common), ranked."""
+    return sa.text(
+        f"SELECT id FROM (SELECT messages.id AS id, {POSTGRES_VECTOR} AS vector, query "
+        f"FROM messages, to_tsquery('simple'::regconfig, :query) AS query "
+        f"WHERE {POSTGRES_VECTOR} @@ query AND messages.user_id = :user_id AND messages.status = 'done' "
+        f"ORDER BY messages.id DESC LIMIT :window) AS candidates "
+        f"ORDER BY ts_rank(vector, query) DESC, id DESC LIMIT :limit")
+
+
+def postgres_ids(user_id: int, terms: Terms, limit: int, window: int) -> list[int]:
+    return list(db.session.scalars(postgres_statement(), {"query": terms.tsquery(), "user_id": user_id,
+                                                          "limit": limit, "window": window}))
+
+
+def snippet(content: str, terms: Terms, width: int = SNIPPET_CHARS) -> tuple[str, list[tuple[int, int]]]:
+    """Up to `width` characters of content around its first matched word, on word boundaries, with
+    the [start, end) ranges of every matched word in it (offsets in the snippet, in code points)."""
+    words = list(WORD.finditer(content))
+    matched = [(m.start(), m.end()) for m in words if terms.matches(m.group())]
+    start = 0
+    if matched and len(content) > width:
+        first = matched[0][0]
+        start = max(0, first - width // 3)
+        if start:
+            before = content.rfind(" ", 0, start + 1)
+            start = before + 1 if before >= 0 and first - before < width // 2 else start
+    end = min(len(content), start + width)
+    if end < len(content):
+        space = content.rfind(" ", start, end)
+        end = space if space > start + width // 2 else end
+    text = content[start:end]
+    ranges = [(a - start, b - start) for a, b in matched if a >= start and b <= end]
+    lead = "…" if start > 0 else ""
+    tail = "…" if end < len(content) else ""
+    shift = len(lead)
+    return lead + text + tail, [(a + shift, b + shift) for a, b in ranges]

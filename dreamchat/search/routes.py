@@ -1,0 +1,88 @@
+"""/api/search (JSON, for static/js/search.js) and /search (the page, and the fallback without JavaScript)."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, jsonify, render_template, request
+from flask_login import current_user, login_required
+
+from dreamchat.chat.validation import id_arg, is_clean_text
+from dreamchat.search.index import Hit, QueryError, Terms, parse_query, search
+
+bp = Blueprint("search", __name__)
+
+DEFAULT_LIMIT = 20
+
+
+def default_limit() -> int:
+    most = current_app.config.get("SEARCH_MAX_RESULTS", 50)
+    return min(DEFAULT_LIMIT, most) if most else DEFAULT_LIMIT
+
+
+def rank_window() -> int:
+    return current_app.config.get("SEARCH_RANK_WINDOW", 500)
+
+
+def terms_of(raw: str | None) -> Terms:
+    """The terms of ?q=; QueryError says what is wrong with it."""
+    if raw is None or not raw.strip():
+        raise QueryError("Type something to search for.")
+    longest = current_app.config.get("SEARCH_MAX_QUERY_LENGTH", 200)
+    if longest and len(raw) > longest:
+        raise QueryError(f"The search is too long: at most {longest} characters.")
+    if not is_clean_text(raw):
+        raise QueryError("The search holds characters that cannot be searched for.")
+    return parse_query(raw)
+
+
+def result_limit() -> int:
+    limit = id_arg("limit")
+    if limit is None:
+        return default_limit()
+    most = current_app.config.get("SEARCH_MAX_RESULTS", 50)
+    if most and limit > most:
+        abort(400, description=f"limit must be between 1 and {most}.")
+    return limit
+
+
+def as_result(hit: Hit) -> dict:
+    return {"message": hit.message.to_dict(), "girl_id": hit.message.companion.slug,
+            "companion_name": hit.message.companion.name, "snippet": hit.snippet,
+            "highlights": [list(span) for span in hit.highlights]}
+
+
+@bp.get("/api/search")
+@login_required
+def api():
+    try:
+        terms = terms_of(request.args.get("q"))
+    except QueryError as error:
+        abort(400, description=str(error))
+    limit = result_limit()
+    return jsonify(results=[as_result(hit) for hit in search(current_user.id, terms, limit, rank_window())])
+
+
+def highlighted(hit: Hit) -> list[tuple[str, bool]]:
+    """The snippet as (text, is_match) pieces, for the template to escape."""
+    pieces, at = [], 0
+    for start, end in hit.highlights:
+        if start > at:
+            pieces.append((hit.snippet[at:start], False))
+        pieces.append((hit.snippet[start:end], True))
+        at = end
+    if at < len(hit.snippet):
+        pieces.append((hit.snippet[at:], False))
+    return pieces
+
+
+@bp.get("/search")
+@login_required
+def page():
+    raw = request.args.get("q")
+    results, error = None, None
+    if raw is not None and raw.strip():
+        try:
+            hits = search(current_user.id, terms_of(raw), default_limit(), rank_window())
+            results = [(hit, highlighted(hit)) for hit in hits]
+        except QueryError as problem:
+            error = str(problem)
+    return (render_template("search/index.html", search_query=raw or "", results=results, error=error),
+            400 if error else 200)
