@@ -251,6 +251,7 @@ class Config:
         # Only the newest SEARCH_RANK_WINDOW matches of a search are ranked (0: all), so a word found in
         # most messages does not have every one of them scored.
         self.SEARCH_RANK_WINDOW = _env_int("SEARCH_RANK_WINDOW", 500)
+        self.RATE_LIMIT_SEARCHES = _env_int("RATE_LIMIT_SEARCHES", 60)  # per user per minute (0: no limit)
         self.DAILY_REPLY_LIMIT = _env_int("DAILY_REPLY_LIMIT", 1000)
         self.DAILY_PHOTO_LIMIT = _env_int("DAILY_PHOTO_LIMIT", 50)
         self.SHUTDOWN_GRACE_SECONDS = _env_float("SHUTDOWN_GRACE_SECONDS", 10)

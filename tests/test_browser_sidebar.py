@@ -95,6 +95,20 @@ def visible_page(context: BrowserContext) -> Page:
 SETTLED = "() => document.getAnimations().every((animation) => animation.playState !== 'running')"
 
 
+# window.__previews: the text of every preview the element at that selector showed (a MutationObserver's
+# added nodes): her reply follows the user's message at once and replaces its "You: ..." line, often
+# before a polling assertion would look.
+PREVIEWS_SHOWN = """(selector) => {
+    window.__previews = [];
+    new MutationObserver((records) => {
+        for (const record of records) {
+            const text = [...record.addedNodes].map((node) => node.textContent).join('');
+            if (text) window.__previews.push(text);
+        }
+    }).observe(document.querySelector(selector), {childList: true});
+}"""
+
+
 def badge(page: Page, slug: str):
     return page.locator(f'.sidebar-chat[data-girl-id="{slug}"]')
 
@@ -133,11 +147,14 @@ def test_another_conversations_reply_shows_in_the_sidebar_and_title_without_relo
     expect(emma).to_have_title("Emma · DreamChat")
     assert emma.evaluate("() => document.querySelector('link[rel=icon]').href").startswith("data:image/svg+xml")
 
-    # The user's own message from another tab: "You: ..." in the preview.
+    # The user's own message from another tab: "You: ..." in the preview (until her reply replaces it).
+    emma.evaluate(PREVIEWS_SHOWN, '.sidebar-chat[data-girl-id="luna"] .sidebar-chat__preview')
     send(luna, "Talk soon")
-    expect(luna_entry.locator(".sidebar-chat__preview")).to_contain_text(re.compile(r"You: (Talk soon|)"))
-    expect(luna.locator('.message[data-sender="girl"]')).to_have_count(2)
-    expect(luna_entry).to_have_attribute("data-unread", "0")  # read at once in the visible Luna tab
+    emma.wait_for_function("() => window.__previews.includes('You: Talk soon')")
+    second = luna.locator('.message[data-sender="girl"]').nth(1)
+    expect(second).to_have_attribute("data-read", "true")     # read at once in the visible Luna tab
+    expect(luna_entry).to_have_attribute("data-last-id", second.get_attribute("data-id"))
+    expect(luna_entry).to_have_attribute("data-unread", "0")
 
     # A reload renders the same counts the events gave.
     emma.reload()
@@ -321,3 +338,85 @@ def test_two_panes_on_desktop_one_screen_on_a_phone(context, live_server):
     page.wait_for_function(SETTLED)
     page.screenshot(path=str(ARTIFACTS / "chat-phone.png"))
     assert problems(page) == []
+
+
+def card(page: Page, slug: str):
+    return page.locator(f'.companion-card[data-girl-id="{slug}"]')
+
+
+def test_the_companion_list_counts_previews_and_notifies_live(context, live_server):
+    home = visible_page(context)
+    sign_up(home, live_server.url)            # lands on the companion list
+    expect(home.locator("#companions")).to_have_attribute("data-connection", "connected")
+    expect(home).to_have_title("Your companions · DreamChat")
+    luna_card = card(home, "luna")
+    expect(luna_card).to_have_attribute("data-unread", "0")
+    expect(luna_card.locator(".companion-card__badge")).to_be_hidden()
+
+    luna = hidden_page(context)   # a tab in the background: it does not read her reply
+    open_chat(luna, live_server.url, "luna")
+    send(luna, "Hello Luna, what are you up to?")
+    answer = luna.locator('.message[data-sender="girl"]')
+    expect(answer).to_have_count(1)
+    expect(answer).not_to_have_attribute("data-status", "streaming")
+
+    expect(luna_card).to_have_attribute("data-last-id", answer.get_attribute("data-id"))
+    expect(luna_card).to_have_attribute("data-unread", "1")
+    expect(luna_card.locator(".companion-card__badge")).to_be_visible()
+    expect(luna_card.locator(".companion-card__badge")).to_have_text("1 unread")
+    expect(luna_card).to_have_class(re.compile(r"\bcompanion-card--unread\b"))
+    reply = " ".join(answer.locator(".message__text").inner_text().split())
+    preview = luna_card.locator(".companion-card__preview")
+    expect(preview).to_contain_text(reply[:20])
+    expect(preview).not_to_contain_text("You:")
+    expect(luna_card.locator(".companion-card__time")).to_have_attribute("datetime", re.compile(r"Z$"))
+    expect(home).to_have_title("(1) Your companions · DreamChat")
+    assert home.evaluate("() => document.querySelector('link[rel=icon]').href").startswith("data:image/png")
+    assert home.evaluate("() => window.__notifications.length") == 0   # the list is in view
+
+    luna.evaluate("() => window.__setVisibility('visible')")            # read in the Luna tab
+    expect(luna_card).to_have_attribute("data-unread", "0")
+    expect(luna_card.locator(".companion-card__badge")).to_be_hidden()
+    expect(home).to_have_title("Your companions · DreamChat")
+
+    # The list in the background: her next reply notifies; the user's message shows as "You: ...".
+    home.evaluate("() => window.__setVisibility('hidden')")
+    luna.evaluate("() => window.__setVisibility('hidden')")
+    # Her reply follows at once and replaces the user's line: every preview shown is recorded.
+    home.evaluate(PREVIEWS_SHOWN, '.companion-card[data-girl-id="luna"] .companion-card__preview')
+    send(luna, "Tell me more")
+    home.wait_for_function("() => window.__previews.includes('You: Tell me more')")
+    home.wait_for_function("() => window.__notifications.length === 1")
+    note = home.evaluate("() => { const n = window.__notifications[0]; return {title: n.title, tag: n.tag}; }")
+    assert note == {"title": "Luna", "tag": "dreamchat-luna"}
+    expect(luna_card).to_have_attribute("data-unread", "1")
+    expect(home).to_have_title("(1) Your companions · DreamChat")
+
+    # A reload renders the count the events gave, and the same ids.
+    home.reload()
+    expect(home.locator("#companions")).to_have_attribute("data-connection", "connected")
+    expect(card(home, "luna")).to_have_attribute("data-unread", "1")
+    expect(home).to_have_title("(1) Your companions · DreamChat")
+    luna.evaluate("() => window.__setVisibility('visible')")
+    expect(card(home, "luna")).to_have_attribute("data-unread", "0")
+    expect(home).to_have_title("Your companions · DreamChat")
+    assert problems(home) == [] and problems(luna) == []
+
+
+def test_the_companion_list_does_not_notify_when_notifications_are_off(context, live_server):
+    home = hidden_page(context)
+    sign_up(home, live_server.url)
+    home.goto(live_server.url + "/account")
+    home.uncheck("#notifications")
+    home.click("form.notifications-form button[type=submit]")
+    expect(home.locator(".flash")).to_contain_text("Notifications are off.")
+    home.goto(live_server.url + "/")
+    expect(home.locator("#companions")).to_have_attribute("data-notifications", "off")
+    expect(home.locator("#companions")).to_have_attribute("data-connection", "connected")
+    zoe = hidden_page(context)
+    open_chat(zoe, live_server.url, "zoe")
+    send(zoe, "Hi Zoe")
+    expect(zoe.locator('.message[data-sender="girl"]')).to_have_count(1)
+    expect(card(home, "zoe")).to_have_attribute("data-unread", "1")     # still counted, just not notified
+    expect(home).to_have_title("(1) Your companions · DreamChat")
+    assert home.evaluate("() => window.__notifications.length") == 0

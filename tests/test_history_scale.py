@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 import pytest
 import sqlalchemy as sa
 
+from dreamchat.chat.routes import UNREAD_SHOWN
 from dreamchat.extensions import db
 from dreamchat.models import Message, Sender
 from tests.conftest import captured_statements, wait_for_background_work
@@ -175,3 +176,35 @@ def test_the_partial_indexes_hold_only_their_rows(app):
     # that binds that column ("sender = ?", "status = ?"): see migration 0010.
     for name, text in sql.items():
         assert not re.search(r"WHERE.*\w+ = '", text or ""), f"{name}: {text}"
+
+
+def test_the_lists_unread_ids_are_the_newest_along_ix_messages_unread(make_app, auth_factory):
+    """GET / (and the sidebar) list the ids of her newest UNREAD_SHOWN unread messages per companion in
+    the one statement of companion_list(): read backwards along ix_messages_unread, no sort of them all."""
+    app = make_app()
+    client, _ = auth_factory(app, username="manyunread")
+    user_id = user_id_of(app, "manyunread")
+    emma = companion_ids(app)["emma"]
+    seed_history(app, user_id, emma)
+    at = datetime(2025, 6, 1)
+    with app.app_context():
+        db.session.execute(sa.insert(Message), [
+            dict(user_id=user_id, companion_id=emma, sender=Sender.COMPANION, content=f"unread {k}", type="text",
+                 status="done", created_at=at, read_at=None) for k in range(UNREAD_SHOWN + 50)])
+        db.session.commit()
+        newest = list(db.session.scalars(sa.select(Message.id).where(
+            Message.user_id == user_id, Message.read_at.is_(None)).order_by(Message.id.desc()).limit(UNREAD_SHOWN)))
+
+    with captured_statements(app) as statements:
+        assert client.get("/").status_code == 200
+        conversations = client.get("/api/conversations").get_json()["conversations"]
+    listed = [(statement, plan) for statement, plan in history_reads(app, statements) if "read_at IS NULL" in statement]
+    assert len(listed) == 1, listed
+    statement, plan = listed[0]
+    assert not problems_of(statement, plan), plan
+    # The unread ids' subquery: a search of ix_messages_unread, in its order (the sort is the companions').
+    lines = plan.splitlines()
+    unread_part = lines[next(i for i, line in enumerate(lines) if "ix_messages_unread" in line):]
+    unread_part = unread_part[:next(i for i, line in enumerate(unread_part) if line.startswith("SCAN anon"))]
+    assert unread_part and not any("TEMP B-TREE" in line for line in unread_part), plan
+    assert sorted(next(c for c in conversations if c["girl_id"] == "emma")["unread_ids"]) == sorted(newest)

@@ -6,8 +6,12 @@ from dreamchat.models import User
 
 
 def notifications_attribute(client, slug="emma") -> str:
+    """The setting as the chat page (and the companion list, which notifies too) show it to their scripts."""
     page = client.get(f"/chat/{slug}").get_data(as_text=True)
-    return page.split('data-notifications="', 1)[1].split('"', 1)[0]
+    on_chat = page.split('data-notifications="', 1)[1].split('"', 1)[0]
+    on_list = client.get("/").get_data(as_text=True).split('data-notifications="', 1)[1].split('"', 1)[0]
+    assert on_list == on_chat
+    return on_chat
 
 
 def checkbox(page: str) -> str:

@@ -153,6 +153,9 @@ def test_every_word_must_match_and_the_last_is_a_prefix(any_app):
     gallery, garden, both = add_messages(app, user_id, "emma", [
         "the gallery was closed", "a garden party", "a garden next to the gallery"])
     assert set(found_ids(client, "gal")) == {gallery, both}
+    assert set(found_ids(client, "ga")) == {gallery, garden, both}, "FTS5's 2-letter prefix index"
+    assert set(found_ids(client, "gall")) == {gallery, both}, "longer than the prefix index"
+    assert found_ids(client, "g") == [], "one letter is a word, not a prefix"
     assert found_ids(client, "garden gal") == [both]
     assert found_ids(client, "gal ") == [], "a finished word is not a prefix"
     assert set(found_ids(client, "GARDEN")) == {garden, both}
@@ -200,7 +203,6 @@ def test_query_syntax_from_the_user_is_never_an_error(any_app):
     ({"q": "a" * 201}, "too long"),
     ({"q": "a\x00b"}, "characters"),
     ({"q": "a", "limit": "0"}, "limit"),
-    ({"q": "a", "limit": "51"}, "limit"),
     ({"q": "a", "limit": "ten"}, "limit"),
     ({"q": "a", "limit": "-1"}, "limit"),
 ])
@@ -217,12 +219,47 @@ def test_the_limits_are_settings(make_app):
     add_messages(app, user_id, "emma", ["kiwi"] * 5)
     assert search(client, "kiwis!").status_code == 400
     assert len(found_ids(client, "kiwi")) == 3
-    assert search(client, "kiwi", limit=4).status_code == 400
+    assert len(found_ids(client, "kiwi", limit=4)) == 3, "a limit above the maximum gets the maximum"
     unlimited = make_app(SEARCH_MAX_QUERY_LENGTH=0, SEARCH_MAX_RESULTS=0)
     client, user_id = signed_in(unlimited)
     add_messages(unlimited, user_id, "emma", ["kiwi"] * 25)
     assert len(found_ids(client, "kiwi " * 100)) == 20
     assert len(found_ids(client, "kiwi", limit=25)) == 25
+
+
+@pytest.mark.parametrize("most", [1, 3, 8])
+def test_the_live_search_asks_for_more_than_a_small_maximum_and_gets_the_maximum(make_app, most):
+    """static/js/search.js asks for limit=9 (8 shown, one more to know there are more)."""
+    script = (ROOT / "static/js/search.js").read_text()
+    assert "limit=${SHOWN + 1}" in script
+    asked = int(re.search(r"const SHOWN = (\d+);", script).group(1)) + 1
+    app = make_app(SEARCH_MAX_RESULTS=most)
+    client, user_id = signed_in(app)
+    add_messages(app, user_id, "emma", ["kiwi"] * 10)
+    assert len(found_ids(client, "kiwi", limit=asked)) == most
+
+
+def test_searches_are_rate_limited_per_user(make_app):
+    app = make_app(RATE_LIMIT_SEARCHES=3)
+    client, user_id = signed_in(app)
+    other, _ = signed_in(app)
+    add_messages(app, user_id, "emma", ["kiwi"])
+    for _ in range(2):
+        assert found_ids(client, "kiwi")
+    assert client.get("/search?q=kiwi").status_code == 200, "the page and the API share the count"
+    response = search(client, "kiwi")
+    assert response.status_code == 429
+    assert response.get_json()["error"]["code"] == "rate_limited"
+    assert "wait a moment" in response.get_json()["error"]["message"]
+    assert 1 <= int(response.headers["Retry-After"]) <= 60
+    page = client.get("/search?q=kiwi")
+    assert page.status_code == 429 and "wait a moment" in page.get_data(as_text=True)
+    assert search(client, "?!").status_code == 400, "a bad query is refused before it counts"
+    assert search(other, "kiwi").status_code == 200, "each user has a count of their own"
+
+    unlimited = make_app(RATE_LIMIT_SEARCHES=0)
+    client, _ = signed_in(unlimited)
+    assert all(search(client, "kiwi").status_code == 200 for _ in range(61))
 
 
 def test_search_needs_a_login(client):
@@ -328,27 +365,83 @@ def test_deleting_the_account_takes_its_messages_out_of_the_index(app):
     assert found_ids(other, "zeppelin") == [kept]
 
 
-def test_the_migration_indexes_the_messages_already_there(app):
-    """Migration 0012's own statements: downgrade, messages written meanwhile, upgrade (which fills the index)."""
+def migration_0012():
     import importlib.util
 
     spec = importlib.util.spec_from_file_location("m0012", ROOT / "migrations/versions/0012_message_search.py")
     migration = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(migration)
+    return migration
+
+
+def test_the_migration_indexes_the_messages_already_there(any_app):
+    """Migration 0012's own statements: downgrade, messages written meanwhile, upgrade (which fills the index)."""
+    app = any_app
+    migration = migration_0012()
+    postgres = app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql")
+    upgrade, downgrade = ((migration.POSTGRES_UPGRADE, migration.POSTGRES_DOWNGRADE) if postgres
+                          else (migration.SQLITE_UPGRADE, migration.SQLITE_DOWNGRADE))
     client, user_id = signed_in(app)
     add_messages(app, user_id, "emma", ["an indexed armadillo"])
     with app.app_context():
-        for statement in migration.SQLITE_DOWNGRADE:
+        for statement in downgrade:
             db.session.execute(sa.text(statement))
         db.session.commit()
-        assert "messages_fts" not in sa.inspect(db.engine).get_table_names()
+        inspector = sa.inspect(db.engine)
+        assert "messages_fts" not in inspector.get_table_names()
+        assert "messages_search_source" not in inspector.get_view_names()
+        assert "search_vector" not in {column["name"] for column in inspector.get_columns("messages")}
     add_messages(app, user_id, "emma", ["an older armadillo"])  # no index, no triggers
     with app.app_context():
-        for statement in migration.SQLITE_UPGRADE:
+        for statement in upgrade:
             db.session.execute(sa.text(statement))
         db.session.commit()
     assert len(found_ids(client, "armadillo")) == 2
     assert index_is_in_sync(app)
+
+
+def test_the_index_itself_keeps_the_users_apart(any_app):
+    """The owner is in the index (FTS5's owner column, the tsvector's owner lexeme): the match alone, without
+    the user_id condition, finds only the user's messages; the user's words never match the owner."""
+    from dreamchat.search.index import owner_word
+
+    app = any_app
+    alex, alex_id = signed_in(app)
+    sam, sam_id = signed_in(app)
+    alexs = add_messages(app, alex_id, "emma", ["a shared walrus", f"a walrus called {owner_word(sam_id)}"])
+    sams = add_messages(app, sam_id, "emma", ["a shared walrus"] * 3)
+    terms = parse_query("walrus")
+    with app.app_context():
+        if db.engine.dialect.name == "sqlite":
+            matched = db.session.scalars(sa.text("SELECT rowid FROM messages_fts WHERE messages_fts MATCH :q"),
+                                         {"q": terms.fts5(alex_id)})
+        else:
+            matched = db.session.scalars(sa.text("SELECT id FROM messages WHERE search_vector @@ "
+                                                 "to_tsquery('simple', :q)"), {"q": terms.owned_tsquery(alex_id)})
+        assert sorted(matched) == alexs
+    assert found_ids(alex, owner_word(alex_id)) == [], "searching for one's owner word finds no message"
+    assert found_ids(alex, owner_word(sam_id)) == [alexs[1]], "only the content holds the words"
+    assert sorted(found_ids(sam, "walrus")) == sams
+
+
+def test_postgresql_recomputes_the_vector_only_when_the_content_changes(postgres_app):
+    """A trigger, not a stored generated column, which PostgreSQL would compute again at every UPDATE of the
+    row (read receipts, answered_at)."""
+    app = postgres_app
+    client, user_id = signed_in(app)
+    [message_id] = add_messages(app, user_id, "emma", ["an ocelot at dawn"])
+    vector = sa.text("SELECT search_vector::text FROM messages WHERE id = :id")
+    with app.app_context():
+        assert "'ocelot'" in db.session.scalar(vector, {"id": message_id})
+        db.session.execute(sa.text("UPDATE messages SET search_vector = 'sentinel' WHERE id = :id"), {"id": message_id})
+        db.session.execute(sa.text("UPDATE messages SET read_at = now(), answered_at = now(), status = 'done' "
+                                   "WHERE id = :id"), {"id": message_id})
+        assert db.session.scalar(vector, {"id": message_id}) == "'sentinel'"
+        db.session.execute(sa.text("UPDATE messages SET content = 'a lynx at dusk' WHERE id = :id"), {"id": message_id})
+        db.session.commit()
+        recomputed = db.session.scalar(vector, {"id": message_id})
+        assert "'lynx'" in recomputed and f"'u{user_id}':1A" in recomputed and "ocelot" not in recomputed
+    assert found_ids(client, "lynx") == [message_id] and found_ids(client, "ocelot") == []
 
 
 # --- the plans ---------------------------------------------------------------------------------------------
@@ -359,25 +452,46 @@ def test_sqlite_searches_through_the_fts5_index(app):
     with app.app_context():
         plan = "\n".join(row[-1] for row in db.session.execute(
             sa.text("EXPLAIN QUERY PLAN " + str(sqlite_statement())),
-            {"query": '"word"*', "user_id": 1, "limit": 20, "window": 500}))
+            {"query": parse_query("word").fts5(1), "user_id": 1, "limit": 20, "window": 500}))
     assert re.search(r"SCAN messages_fts VIRTUAL TABLE INDEX \d+:M", plan), plan
     assert "SEARCH messages USING INTEGER PRIMARY KEY (rowid=?)" in plan, plan
     assert not re.search(r"SCAN messages(?!_fts)", plan), plan
     assert plan.count("USE TEMP B-TREE") == 1, "FTS5 hands the matches newest first; only the ranking sorts"
 
 
-def test_postgresql_searches_through_the_gin_index(postgres_app):
+def test_the_queries_ask_for_the_owner_and_the_words_in_the_content():
+    terms = parse_query('gal "xy')
+    assert terms.fts5(42) == '{owner}: "u42" AND {content}: ("gal" "xy"*)'
+    assert terms.owned_tsquery(42) == "'u42':A & 'gal':D & 'xy':*D"
+    assert parse_query("gallery x") == Terms(("gallery", "x"), False), "one letter is a word, not a prefix"
+
+
+def test_postgresql_searches_through_the_gin_index_with_the_owner(postgres_app):
+    """The GIN index is asked for the owner's lexeme and the words together (its Index Cond), so it intersects
+    the user's messages with the words' matches: other users' matches of the word are never fetched."""
     from dreamchat.search.index import postgres_statement
 
     client, user_id = signed_in(postgres_app)
-    add_messages(postgres_app, user_id, "emma", [f"message number {i}" for i in range(3000)] + ["a quokka"])
+    for _ in range(2):
+        add_messages(postgres_app, signed_in(postgres_app)[1], "emma",
+                     [f"a {'quokka' if i % 10 == 0 else 'wombat'} number {i}" for i in range(1000)])
+    add_messages(postgres_app, user_id, "emma", [f"message number {i}" for i in range(1000)] + ["a quokka"])
     assert len(found_ids(client, "quokka")) == 1
+    terms = parse_query("quokka")
     with postgres_app.app_context():
         db.session.execute(sa.text("ANALYZE messages"))
-        plan = "\n".join(db.session.scalars(sa.text("EXPLAIN " + str(postgres_statement())),
-                                            {"query": "'quokka'", "user_id": user_id, "limit": 20, "window": 500}))
+        db.session.execute(sa.text("SET LOCAL enable_seqscan = off"))  # a few thousand rows: a scan would do
+        match = "\n".join(db.session.scalars(
+            sa.text("EXPLAIN SELECT id FROM messages WHERE search_vector @@ to_tsquery('simple', :query)"),
+            {"query": terms.owned_tsquery(user_id)}))
+        plan = "\n".join(db.session.scalars(sa.text("EXPLAIN " + str(postgres_statement())), {
+            "query": terms.owned_tsquery(user_id), "words": terms.tsquery(), "user_id": user_id,
+            "limit": 20, "window": 500}))
         db.session.rollback()
-    assert "Bitmap Index Scan on ix_messages_search" in plan, plan
+    owner_and_word = rf"Index Cond: \(search_vector @@ '''u{user_id}'':A & ''quokka'':\*D'::tsquery\)"
+    assert "Bitmap Index Scan on ix_messages_search" in match and re.search(owner_and_word, match), match
+    for condition in re.findall(r"Index Cond: \(search_vector @@ [^\n]*", plan):
+        assert re.search(owner_and_word, condition), plan
 
 
 # --- the history around a message --------------------------------------------------------------------------
@@ -455,5 +569,10 @@ def test_the_benchmark_script_runs(capsys):
     spec.loader.exec_module(benchmark)
     benchmark.run_sqlite(count=400, tries=2)
     out = capsys.readouterr().out
-    assert "filled 400 messages" in out
+    assert "filled 400 messages of 1 users" in out
     assert re.search(r"'quokka'\s+\d+\s+[\d.]+\s+[\d.]+", out), out
+    benchmark.run_sqlite(count=400, tries=1, users=20, big=150, small=10)
+    out = capsys.readouterr().out
+    assert "filled 400 messages of 20 users" in out
+    assert "big user (150 messages)" in out and "small user (10 messages)" in out
+    assert len(re.findall(r"'quokka'\s+\d+\s+[\d.]+\s+[\d.]+", out)) == 2, out

@@ -76,24 +76,26 @@ UNREAD_SHOWN = 100
 
 
 def companion_list(user_id: int) -> list[sa.Row]:
-    """Each companion (in list order) with the id of the user's last message to or from her and how
-    many of her messages the user has not read (up to UNREAD_SHOWN). One statement whose work does
-    not grow with the history: per companion, one step back along ix_messages_conversation and at
-    most UNREAD_SHOWN entries of the partial index ix_messages_unread (there are few companions)."""
+    """Each companion (in list order) with the id of the user's last message to or from her and the
+    ids of her messages the user has not read, the newest UNREAD_SHOWN ("12,9,4", or None). One
+    statement whose work does not grow with the history: per companion, one step back along
+    ix_messages_conversation and at most UNREAD_SHOWN entries of the partial index ix_messages_unread,
+    newest first (there are few companions). The pages count by these ids (static/js/chat/unread.js)."""
     last_id = (sa.select(Message.id).where(in_conversation(user_id, Companion.id), Message.status == "done")
                .order_by(*NEWEST_FIRST).limit(1).correlate(Companion).scalar_subquery())
     unread_rows = (sa.select(Message.id).where(Message.user_id == user_id, Message.companion_id == Companion.id,
                                                Message.sender == Sender.COMPANION, Message.read_at.is_(None),
                                                Message.status == "done")
-                   .limit(UNREAD_SHOWN).correlate(Companion).subquery())
-    unread = sa.select(sa.func.count()).select_from(unread_rows).scalar_subquery()
-    return list(db.session.execute(sa.select(Companion, last_id.label("last_id"), unread.label("unread"))
+                   .order_by(Message.id.desc()).limit(UNREAD_SHOWN).correlate(Companion).subquery())
+    unread_ids = sa.select(sa.func.aggregate_strings(sa.cast(unread_rows.c.id, sa.String), ",")).scalar_subquery()
+    return list(db.session.execute(sa.select(Companion, last_id.label("last_id"), unread_ids.label("unread_ids"))
                                    .order_by(Companion.position, Companion.id)))
 
 
-def conversation_summaries(user_id: int) -> tuple[list[Companion], dict[int, sa.Row], dict[int, int]]:
+def conversation_summaries(user_id: int) -> tuple[list[Companion], dict[int, sa.Row], dict[int, list[int]]]:
     """The companion list and the sidebar: the companions, the last message of each conversation by
-    companion id, the unread counts by companion id. companion_list() and one read of the last messages."""
+    companion id, the ids of her unread messages by companion id (newest first, up to UNREAD_SHOWN).
+    companion_list() and one read of the last messages."""
     rows = companion_list(user_id)
     last_ids = [row.last_id for row in rows if row.last_id is not None]
     last_messages = {}
@@ -102,14 +104,18 @@ def conversation_summaries(user_id: int) -> tuple[list[Companion], dict[int, sa.
             sa.select(Message.id, Message.companion_id, Message.sender, Message.type, Message.content,
                       Message.created_at)
             .where(Message.id.in_(last_ids)))}
-    return [row.Companion for row in rows], last_messages, {row.Companion.id: row.unread for row in rows}
+    unread = {row.Companion.id: sorted(map(int, row.unread_ids.split(",")), reverse=True) if row.unread_ids else []
+              for row in rows}
+    return [row.Companion for row in rows], last_messages, unread
 
 
 @bp.get("/")
 @login_required
 def index():
+    last_seq = current_user.last_event_seq  # before the lists: what commits between is replayed, not lost
     companions, last_messages, unread = conversation_summaries(current_user.id)
-    return render_template("chat/index.html", companions=companions, last_messages=last_messages, unread=unread)
+    return render_template("chat/index.html", companions=companions, last_messages=last_messages, unread=unread,
+                           last_seq=last_seq)
 
 
 PREVIEW_LENGTH = 140
@@ -118,13 +124,14 @@ PREVIEW_LENGTH = 140
 @bp.get("/api/conversations")
 @login_required
 def conversations():
-    """The sidebar's data: each companion with the last message's preview and the unread count."""
+    """The lists' data: each companion with the last message's preview and her unread ids and count."""
     companions, last_messages, unread = conversation_summaries(current_user.id)
     summaries = []
     for companion in companions:
         last = last_messages.get(companion.id)
         summaries.append({
-            "girl_id": companion.slug, "name": companion.name, "unread": unread.get(companion.id, 0),
+            "girl_id": companion.slug, "name": companion.name, "unread": len(unread.get(companion.id, [])),
+            "unread_ids": unread.get(companion.id, []),
             "last_message": None if last is None else {
                 "id": last.id, "sender": last.sender, "type": last.type,
                 "content": "" if last.type == "photo" else (last.content or "")[:PREVIEW_LENGTH],
@@ -136,6 +143,7 @@ def conversations():
 @login_required
 def conversation(girl_id: str):
     companion = companion_or_404(girl_id)
+    last_seq = current_user.last_event_seq  # before the messages and the lists, as on the companion list
     page_size = current_app.config["HISTORY_PAGE_SIZE"]
     # ?message=<id> (a search result): the history around that message, else the newest page.
     focus = conversation_around(current_user.id, companion.id, parse_id(request.args.get("message")), page_size)
@@ -152,6 +160,7 @@ def conversation(girl_id: str):
                            has_more=has_more, max_length=current_app.config["MAX_MESSAGE_LENGTH"],
                            stream=tasks.active_stream(current_user.id, companion.id), reply_failed=reply_failed,
                            sidebar_companions=sidebar_companions, last_messages=last_messages, unread=unread,
+                           last_seq=last_seq,
                            focus_message=parse_id(request.args.get("message")) if focus is not None else None)
 
 

@@ -1,9 +1,15 @@
 """The full-text index over messages.content and the search over it.
 
-SQLite: an FTS5 external-content table (messages_fts) kept in sync by triggers on messages, so every
-write (the writer's batches, replies, edits, deletes, account deletion) updates it in its own
-transaction. PostgreSQL: a stored generated column search_vector = to_tsvector('simple', content) with a GIN
-index (ix_messages_search), both outside the models. Migration 0012_message_search creates either and fills it.
+SQLite: an FTS5 external-content table (messages_fts, columns owner and content, over the view
+messages_search_source) kept in sync by triggers on messages, so every write (the writer's batches,
+replies, edits, deletes, account deletion) updates it in its own transaction. PostgreSQL: a column
+search_vector filled by a trigger when content changes, with a GIN index (ix_messages_search), both
+outside the models. Migration 0012_message_search creates either and fills it.
+
+Both indexes hold the message's owner as a word ('u' || user_id: FTS5's owner column, a lexeme of weight
+A in the tsvector) that every search requires, so the index intersects the user's messages with the
+matches of the words: a user's search does not walk the other users' matches. The words are confined
+to the content (FTS5 column filter, tsquery weight D), so searching for "u5" never matches the owner.
 
 A user's text never reaches the query language: it is cut into words, each quoted (FTS5) or passed as
 a plain lexeme (tsquery), all required, the last one also as a prefix ("gal" finds "gallery").
@@ -24,9 +30,10 @@ from dreamchat.models import Message
 FTS_TABLE = "messages_fts"
 POSTGRES_INDEX = "ix_messages_search"
 MAX_TERMS = 12
+MIN_PREFIX = 2  # a single letter is a word, not a prefix: it would start most words of every user
 SNIPPET_CHARS = 160
 
-# A stored generated column (migration 0012), outside the models.
+# A column set by a trigger (migration 0012), outside the models.
 POSTGRES_VECTOR = "messages.search_vector"
 
 WORD = re.compile(r"[^\W_]+")  # letters and digits, as FTS5's unicode61 and PostgreSQL's parser cut words
@@ -45,21 +52,30 @@ class Terms:
     def folded(self) -> tuple[str, ...]:
         return tuple(fold(word) for word in self.words)
 
-    def fts5(self) -> str:
+    def fts5(self, user_id: int) -> str:
+        """The user's messages ({owner}) holding every word in their content."""
         quoted = ['"' + word.replace('"', '""') + '"' for word in self.words]
         if self.prefix_last:
             quoted[-1] += "*"
-        return " ".join(quoted)
+        return f'{{owner}}: "{owner_word(user_id)}" AND {{content}}: ({" ".join(quoted)})'
 
     def tsquery(self) -> str:
-        parts = [f"'{word}'" for word in self.words]
-        if self.prefix_last:
-            parts[-1] += ":*"
+        """Every word, in the content only (weight D: the owner lexeme has weight A)."""
+        parts = [f"'{word}':" + ("*D" if self.prefix_last and i == len(self.words) - 1 else "D")
+                 for i, word in enumerate(self.words)]
         return " & ".join(parts)
+
+    def owned_tsquery(self, user_id: int) -> str:
+        return f"'{owner_word(user_id)}':A & {self.tsquery()}"
 
     def matches(self, word: str) -> bool:
         folded, terms = fold(word), self.folded
         return folded in terms or (self.prefix_last and folded.startswith(terms[-1]))
+
+
+def owner_word(user_id: int) -> str:
+    """The word that stands for the owner in both indexes (migration 0012 writes it the same way)."""
+    return f"u{int(user_id)}"
 
 
 def fold(text: str) -> str:
@@ -71,7 +87,7 @@ def fold(text: str) -> str:
 def parse_query(text: str) -> Terms:
     """The words of the user's query (at most MAX_TERMS, duplicates dropped). Every other character,
     the query languages' syntax included, separates words. The last word is a prefix unless the
-    query ends with a space or a punctuation mark."""
+    query ends with a space or a punctuation mark, or it is shorter than MIN_PREFIX."""
     words: list[str] = []
     for word in WORD.findall(text.lower()):
         if word not in words:
@@ -79,7 +95,7 @@ def parse_query(text: str) -> Terms:
     if not words:
         raise QueryError("Type a word to search for.")
     words = words[:MAX_TERMS]
-    prefix_last = bool(WORD.fullmatch(text[-1]))
+    prefix_last = bool(WORD.fullmatch(text[-1])) and len(words[-1]) >= MIN_PREFIX
     return Terms(tuple(words), prefix_last)
 
 
@@ -113,34 +129,35 @@ def search(user_id: int, terms: Terms, limit: int, window: int = 0) -> list[Hit]
 
 
 def sqlite_statement() -> sa.TextClause:
-    """FTS5 hands its matches newest first (rowid DESC, no sort) and the scan stops after :window of the
-    user's; bm25 orders those."""
+    """FTS5 intersects the owner's list with the words' and hands the matches newest first (rowid DESC,
+    no sort); the scan stops after :window of them; bm25 orders those (the owner column weighs 0)."""
     return sa.text(
-        f"SELECT id FROM (SELECT messages.id AS id, bm25({FTS_TABLE}) AS score "
+        f"SELECT id FROM (SELECT messages.id AS id, bm25({FTS_TABLE}, 0.0, 1.0) AS score "
         f"FROM {FTS_TABLE} JOIN messages ON messages.id = {FTS_TABLE}.rowid "
         f"WHERE {FTS_TABLE} MATCH :query AND messages.user_id = :user_id AND messages.status = 'done' "
         f"ORDER BY {FTS_TABLE}.rowid DESC LIMIT :window) ORDER BY score, id DESC LIMIT :limit")
 
 
 def sqlite_ids(user_id: int, terms: Terms, limit: int, window: int) -> list[int]:
-    return list(db.session.scalars(sqlite_statement(), {"query": terms.fts5(), "user_id": user_id,
+    return list(db.session.scalars(sqlite_statement(), {"query": terms.fts5(user_id), "user_id": user_id,
                                                         "limit": limit, "window": window}))
 
 
 def postgres_statement() -> sa.TextClause:
-    """The newest :window matches (through the GIN index, or newest first along the primary key when
-    the words are common), ranked."""
+    """The newest :window matches (the GIN index intersecting the owner's lexeme with the words', or
+    newest first along the primary key when the words are common), ranked on the words alone."""
     return sa.text(
-        f"SELECT id FROM (SELECT messages.id AS id, {POSTGRES_VECTOR} AS vector, query "
-        f"FROM messages, to_tsquery('simple'::regconfig, :query) AS query "
-        f"WHERE {POSTGRES_VECTOR} @@ query AND messages.user_id = :user_id AND messages.status = 'done' "
+        f"SELECT id FROM (SELECT messages.id AS id, {POSTGRES_VECTOR} AS vector "
+        f"FROM messages WHERE {POSTGRES_VECTOR} @@ to_tsquery('simple'::regconfig, :query) "
+        f"AND messages.user_id = :user_id AND messages.status = 'done' "
         f"ORDER BY messages.id DESC LIMIT :window) AS candidates "
-        f"ORDER BY ts_rank(vector, query) DESC, id DESC LIMIT :limit")
+        f"ORDER BY ts_rank(vector, to_tsquery('simple'::regconfig, :words)) DESC, id DESC LIMIT :limit")
 
 
 def postgres_ids(user_id: int, terms: Terms, limit: int, window: int) -> list[int]:
-    return list(db.session.scalars(postgres_statement(), {"query": terms.tsquery(), "user_id": user_id,
-                                                          "limit": limit, "window": window}))
+    return list(db.session.scalars(postgres_statement(), {
+        "query": terms.owned_tsquery(user_id), "words": terms.tsquery(), "user_id": user_id,
+        "limit": limit, "window": window}))
 
 
 def snippet(content: str, terms: Terms, width: int = SNIPPET_CHARS) -> tuple[str, list[tuple[int, int]]]:

@@ -4,12 +4,14 @@ from __future__ import annotations
 from flask import Blueprint, abort, current_app, jsonify, render_template, request
 from flask_login import current_user, login_required
 
+from dreamchat import quotas
 from dreamchat.chat.validation import id_arg, is_clean_text
 from dreamchat.search.index import Hit, QueryError, Terms, parse_query, search
 
 bp = Blueprint("search", __name__)
 
 DEFAULT_LIMIT = 20
+TOO_MANY = "You are searching very fast: wait a moment and try again."
 
 
 def default_limit() -> int:
@@ -34,13 +36,18 @@ def terms_of(raw: str | None) -> Terms:
 
 
 def result_limit() -> int:
+    """?limit= (a whole number from 1; 400 otherwise), at most SEARCH_MAX_RESULTS: asking for more gets that many."""
     limit = id_arg("limit")
     if limit is None:
         return default_limit()
     most = current_app.config.get("SEARCH_MAX_RESULTS", 50)
-    if most and limit > most:
-        abort(400, description=f"limit must be between 1 and {most}.")
-    return limit
+    return min(limit, most) if most else limit
+
+
+def searches_wait() -> int | None:
+    """One more search by the user under RATE_LIMIT_SEARCHES a minute (0: no limit): None when allowed,
+    else the seconds to wait."""
+    return quotas.throttle("search", str(current_user.id), current_app.config.get("RATE_LIMIT_SEARCHES", 60), 60)
 
 
 def as_result(hit: Hit) -> dict:
@@ -57,6 +64,11 @@ def api():
     except QueryError as error:
         abort(400, description=str(error))
     limit = result_limit()
+    wait = searches_wait()
+    if wait is not None:
+        response = jsonify(error={"code": "rate_limited", "message": TOO_MANY})
+        response.headers["Retry-After"] = str(wait)
+        return response, 429
     return jsonify(results=[as_result(hit) for hit in search(current_user.id, terms, limit, rank_window())])
 
 
@@ -77,12 +89,17 @@ def highlighted(hit: Hit) -> list[tuple[str, bool]]:
 @login_required
 def page():
     raw = request.args.get("q")
-    results, error = None, None
+    results, error, status, wait = None, None, 200, None
     if raw is not None and raw.strip():
         try:
-            hits = search(current_user.id, terms_of(raw), default_limit(), rank_window())
-            results = [(hit, highlighted(hit)) for hit in hits]
+            terms = terms_of(raw)
+            wait = searches_wait()
+            if wait is None:
+                results = [(hit, highlighted(hit)) for hit in search(current_user.id, terms, default_limit(),
+                                                                     rank_window())]
+            else:
+                error, status = TOO_MANY, 429
         except QueryError as problem:
-            error = str(problem)
-    return (render_template("search/index.html", search_query=raw or "", results=results, error=error),
-            400 if error else 200)
+            error, status = str(problem), 400
+    headers = {"Retry-After": str(wait)} if wait is not None else {}
+    return render_template("search/index.html", search_query=raw or "", results=results, error=error), status, headers

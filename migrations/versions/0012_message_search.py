@@ -1,9 +1,8 @@
-"""Message search: an FTS5 index on SQLite, a stored tsvector column and its GIN index on PostgreSQL
+"""Message search: an FTS5 index on SQLite, a tsvector column kept by a trigger and its GIN index on PostgreSQL
 
 Revision ID: 0012_message_search
 Revises: 0011_work_claims
 """
-import sqlalchemy as sa
 from alembic import op
 
 revision = "0012_message_search"
@@ -12,17 +11,24 @@ branch_labels = None
 depends_on = None
 
 # Kept here rather than imported from dreamchat/search/index.py, so this migration stays as written.
+# Both indexes hold the owner of each message as a word of its own ('u' || user_id: an owner column on
+# SQLite, a lexeme of weight A on PostgreSQL) that every search requires, so the index intersects the
+# user's messages with the words' matches instead of walking every user's matches.
 FTS = "messages_fts"
+SOURCE = "messages_search_source"
 SQLITE_UPGRADE = [
-    f"CREATE VIRTUAL TABLE {FTS} USING fts5(content, content='messages', content_rowid='id', "
-    "tokenize='unicode61 remove_diacritics 2')",
+    f"CREATE VIEW {SOURCE} AS SELECT id, 'u' || user_id AS owner, content FROM messages",
+    # prefix: the words' first 2 and 3 letters are indexed too, so the live search's prefix ("yo", "gal")
+    # reads one list it can intersect with the owner's, rather than merge every word it starts.
+    f"CREATE VIRTUAL TABLE {FTS} USING fts5(owner, content, content='{SOURCE}', content_rowid='id', "
+    "tokenize='unicode61 remove_diacritics 2', prefix='2 3')",
     f"CREATE TRIGGER {FTS}_insert AFTER INSERT ON messages BEGIN "
-    f"INSERT INTO {FTS}(rowid, content) VALUES (new.id, new.content); END",
+    f"INSERT INTO {FTS}(rowid, owner, content) VALUES (new.id, 'u' || new.user_id, new.content); END",
     f"CREATE TRIGGER {FTS}_delete AFTER DELETE ON messages BEGIN "
-    f"INSERT INTO {FTS}({FTS}, rowid, content) VALUES ('delete', old.id, old.content); END",
-    f"CREATE TRIGGER {FTS}_update AFTER UPDATE OF content ON messages BEGIN "
-    f"INSERT INTO {FTS}({FTS}, rowid, content) VALUES ('delete', old.id, old.content); "
-    f"INSERT INTO {FTS}(rowid, content) VALUES (new.id, new.content); END",
+    f"INSERT INTO {FTS}({FTS}, rowid, owner, content) VALUES ('delete', old.id, 'u' || old.user_id, old.content); END",
+    f"CREATE TRIGGER {FTS}_update AFTER UPDATE OF content, user_id ON messages BEGIN "
+    f"INSERT INTO {FTS}({FTS}, rowid, owner, content) VALUES ('delete', old.id, 'u' || old.user_id, old.content); "
+    f"INSERT INTO {FTS}(rowid, owner, content) VALUES (new.id, 'u' || new.user_id, new.content); END",
     f"INSERT INTO {FTS}({FTS}) VALUES ('rebuild')",  # the messages already there
 ]
 SQLITE_DOWNGRADE = [
@@ -30,28 +36,45 @@ SQLITE_DOWNGRADE = [
     f"DROP TRIGGER IF EXISTS {FTS}_delete",
     f"DROP TRIGGER IF EXISTS {FTS}_insert",
     f"DROP TABLE IF EXISTS {FTS}",
+    f"DROP VIEW IF EXISTS {SOURCE}",
+]
+
+# A plain column set by a trigger only when content (or the owner) changes: a stored generated column
+# would be computed again on every UPDATE of the row (read receipts, answered_at).
+VECTOR = ("setweight(to_tsvector('simple'::regconfig, 'u' || {row}user_id), 'A') "
+          "|| to_tsvector('simple'::regconfig, {row}content)")
+POSTGRES_UPGRADE = [
+    "ALTER TABLE messages ADD COLUMN search_vector tsvector",
+    f"UPDATE messages SET search_vector = {VECTOR.format(row='')}",  # the messages already there
+    "CREATE FUNCTION messages_search_vector() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+    f"NEW.search_vector := {VECTOR.format(row='NEW.')}; RETURN NEW; END $$",
+    "CREATE TRIGGER messages_search_vector BEFORE INSERT OR UPDATE OF content, user_id ON messages "
+    "FOR EACH ROW EXECUTE FUNCTION messages_search_vector()",
+    "CREATE INDEX ix_messages_search ON messages USING gin (search_vector)",
+]
+POSTGRES_DOWNGRADE = [
+    "DROP TRIGGER IF EXISTS messages_search_vector ON messages",
+    "DROP FUNCTION IF EXISTS messages_search_vector()",
+    "DROP INDEX IF EXISTS ix_messages_search",
+    "ALTER TABLE messages DROP COLUMN IF EXISTS search_vector",
 ]
 
 
-def upgrade():
+def statements(upgrading: bool) -> list[str]:
     dialect = op.get_bind().dialect.name
     if dialect == "postgresql":
-        # A stored tsvector (computed for the existing messages now, by PostgreSQL at every write after),
-        # so matching and ranking read it rather than parse the text again. Not in the models: the
-        # ORM never reads or writes it (dreamchat/search/index.py queries it by name).
-        op.execute("ALTER TABLE messages ADD COLUMN search_vector tsvector "
-                   "GENERATED ALWAYS AS (to_tsvector('simple'::regconfig, content)) STORED")
-        op.create_index("ix_messages_search", "messages", ["search_vector"], postgresql_using="gin")
-    elif dialect == "sqlite":
-        for statement in SQLITE_UPGRADE:
-            op.execute(statement)
+        return POSTGRES_UPGRADE if upgrading else POSTGRES_DOWNGRADE
+    if dialect == "sqlite":
+        return SQLITE_UPGRADE if upgrading else SQLITE_DOWNGRADE
+    return []
+
+
+def upgrade():
+    # Not in the models: the ORM never reads or writes these (dreamchat/search/index.py queries them by name).
+    for statement in statements(upgrading=True):
+        op.execute(statement)
 
 
 def downgrade():
-    dialect = op.get_bind().dialect.name
-    if dialect == "postgresql":
-        op.drop_index("ix_messages_search", table_name="messages")
-        op.drop_column("messages", "search_vector")
-    elif dialect == "sqlite":
-        for statement in SQLITE_DOWNGRADE:
-            op.execute(statement)
+    for statement in statements(upgrading=False):
+        op.execute(statement)

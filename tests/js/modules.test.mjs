@@ -52,6 +52,14 @@ describe("browser modules", () => {
     assert.deepEqual([...preloaded("chat/conversation.html")].sort(), [...graph].sort());
   });
 
+  it("the companion list preloads exactly what list-page.js imports, and loads it", () => {
+    const graph = moduleGraph("js/chat/list-page.js");
+    for (const module of moduleGraph("js/page.js")) graph.delete(module); // preloaded by base.html
+    assert.deepEqual([...preloaded("chat/index.html")].sort(), [...graph].sort());
+    const template = readFileSync(join(ROOT, "templates/chat/index.html"), "utf8");
+    assert.match(template, /<script type="module" src="\{\{ url_for\('static', filename='js\/chat\/list-page.js'\) \}\}"><\/script>/);
+  });
+
   it("every page preloads what page.js imports", () => {
     const graph = moduleGraph("js/page.js");
     graph.delete("js/page.js");

@@ -1,17 +1,21 @@
-// Owns the conversations beside the chat: each companion's last message, its time and unread count,
-// kept live by the events of every conversation (the user's room gets them all), across replays.
+// Owns the list of conversations: each companion's last message, its time and unread count, kept live
+// by the events of every conversation (the user's room gets them all), across replays and resets.
+// The chat page's sidebar (templates/chat/_sidebar.html) and the companion list (templates/chat/index.html).
 import { localizeTimes } from "../lib/time.js";
-import { badgeText, createUnreadCounts, previewOf } from "./unread.js";
+import { badgeText, createUnreadCounts, parseIds, previewOf } from "./unread.js";
 
-export function createSidebar(ctx) {
+/**
+ * @param {object} ctx   the page's parts: sync, connection, notify; girlId (the open conversation, if any)
+ * @param {object} [view]   root: the list's element; prefix: its entries' class ("sidebar-chat", "companion-card")
+ */
+export function createSidebar(ctx, { root = document.getElementById("sidebar"), prefix = "sidebar-chat" } = {}) {
   const { girlId } = ctx;
-  const root = document.getElementById("sidebar");
-  const items = new Map();          // girl_id -> its <a class="sidebar-chat">
-  for (const item of root ? root.querySelectorAll(".sidebar-chat[data-girl-id]") : []) {
+  const items = new Map();          // girl_id -> its entry (a.sidebar-chat, a.companion-card)
+  for (const item of root ? root.querySelectorAll(`.${prefix}[data-girl-id]`) : []) {
     items.set(item.dataset.girlId, item);
   }
   const unread = createUnreadCounts({
-    counts: [...items].map(([id, item]) => [id, Number.parseInt(item.dataset.unread, 10) || 0]),
+    unread: [...items].map(([id, item]) => [id, parseIds(item.dataset.unreadIds)]),
   });
 
   /** The user is looking at this conversation now: her messages there are read as they come. */
@@ -29,12 +33,20 @@ export function createSidebar(ctx) {
     if (!item) return;
     const count = unread.count(id);
     item.dataset.unread = String(count);
-    item.classList.toggle("sidebar-chat--unread", count > 0);
-    const badge = item.querySelector(".sidebar-chat__badge");
-    if (badge) {
-      badge.hidden = count === 0;
-      badge.querySelector(".sidebar-chat__count").textContent = badgeText(count);
-    }
+    item.classList.toggle(`${prefix}--unread`, count > 0);
+    const badge = item.querySelector(`.${prefix}__badge`);
+    if (!badge) return;
+    badge.hidden = count === 0;
+    // The sidebar's badge has a count element; the companion card's has the count as its first text.
+    const counter = badge.querySelector(`.${prefix}__count`);
+    if (counter) counter.textContent = badgeText(count);
+    else if (badge.firstChild && badge.firstChild.nodeType === Node.TEXT_NODE) badge.firstChild.nodeValue = badgeText(count);
+    else badge.prepend(badgeText(count));
+  }
+
+  function showAllCounts() {
+    for (const id of items.keys()) showCount(id);
+    ctx.notify.showTotal(unread.total());
   }
 
   function countsChanged(id) {
@@ -50,15 +62,18 @@ export function createSidebar(ctx) {
     if (!force && message.id < lastId) return;
     item.dataset.lastId = String(message.id);
     const { mine, text } = previewOf(message);
-    const preview = item.querySelector(".sidebar-chat__preview");
-    const you = document.createElement("span");
-    you.className = "sidebar-chat__you";
-    you.textContent = "You: ";
-    const body = document.createElement("span");
-    body.className = "sidebar-chat__text";
-    body.textContent = text;
-    preview.replaceChildren(...(mine ? [you, body] : [body]));
-    const time = item.querySelector(".sidebar-chat__time");
+    const preview = item.querySelector(`.${prefix}__preview`);
+    if (preview) {
+      const you = document.createElement("span");
+      you.className = `${prefix}__you`;
+      you.textContent = "You: ";
+      const body = document.createElement("span");
+      body.className = `${prefix}__text`;
+      body.textContent = text;
+      preview.classList.remove(`${prefix}__preview--empty`);
+      preview.replaceChildren(...(mine ? [you, body] : [body]));
+    }
+    const time = item.querySelector(`.${prefix}__time`);
     if (time && message.created_at) {
       time.setAttribute("datetime", message.created_at);
       localizeTimes(item);
@@ -70,7 +85,7 @@ export function createSidebar(ctx) {
     showLast(message);
     if (unread.received(message, { seen: looking(message.girl_id) })) countsChanged(message.girl_id);
     if (message.sender === "girl") ctx.notify.arrived(message, nameOf(message.girl_id));
-    else if (message.girl_id === girlId) ctx.notify.userSent();
+    else if (girlId && message.girl_id === girlId) ctx.notify.userSent();
   }
 
   ctx.sync.on("message_received", (payload) => arrived(payload && payload.message));
@@ -93,30 +108,29 @@ export function createSidebar(ctx) {
     if (item && String(payload.message_id) === item.dataset.lastId) reload({ counts: false });
   });
 
-  // Too much to replay: the server's counts and previews replace what the events said.
+  // Too much to replay: the server's ids and previews, with what the events did while they came.
   ctx.connection.socket.on("sync", (data) => {
     if (data && data.reset) reload({ counts: true });
   });
 
-  /** The sidebar from GET /api/conversations: the previews, and the counts too when asked. */
+  /** The list from GET /api/conversations: the previews, and the unread ids too when asked. */
   function reload({ counts }) {
+    const refresh = counts ? unread.refresh() : null;
     return fetch("/api/conversations", { credentials: "same-origin", headers: { Accept: "application/json" } })
       .then((response) => (response.ok ? response.json() : null))
       .then((data) => {
         if (!data || !Array.isArray(data.conversations)) return;
         for (const conversation of data.conversations) {
-          const item = items.get(conversation.girl_id);
-          if (!item) continue;
-          if (conversation.last_message) {
+          if (items.has(conversation.girl_id) && conversation.last_message) {
             showLast({ ...conversation.last_message, girl_id: conversation.girl_id }, { force: true });
           }
         }
-        if (!counts) return;
-        unread.reset(data.conversations.map((c) => [c.girl_id, looking(c.girl_id) ? 0 : c.unread]));
-        for (const id of items.keys()) showCount(id);
-        ctx.notify.showTotal(unread.total());
+        if (!refresh) return;
+        refresh.refreshed(data.conversations.map((c) => [c.girl_id, looking(c.girl_id) ? [] : c.unread_ids]));
+        showAllCounts();
       })
-      .catch(() => {});
+      .catch(() => {})
+      .finally(() => refresh && refresh.cancel());
   }
 
   ctx.notify.showTotal(unread.total());

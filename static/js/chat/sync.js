@@ -11,7 +11,14 @@ export function createSync(ctx, lastSeq) {
   const sequencer = createSequencer({
     lastSeq,
     apply: (name, payload) => {
-      for (const handler of handlers.get(name) || []) handler(payload);
+      // Each handler on its own: one that throws does not keep the others (sidebar, notify...) from the event.
+      for (const handler of handlers.get(name) || []) {
+        try {
+          handler(payload);
+        } catch (error) {
+          console.error("[dreamchat] handling", name, "failed", error);
+        }
+      }
     },
     onGap: requestReplay,
     log: debug,

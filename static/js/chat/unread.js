@@ -1,78 +1,121 @@
-// Owns the unread counts of every conversation: what the page rendered, then what the events say.
-// No DOM and no socket (tests/js/unread.test.mjs): the sidebar feeds it events and reads the counts.
+// Owns the unread counts of every conversation: the ids of her unread messages, rendered, then evented.
+// No DOM and no socket (tests/js/unread.test.mjs): the sidebar and the companion list feed it events.
 //
-// A count is the number the server rendered (`base`, whose ids the page does not know) plus the ids
-// of her messages that arrived since. A read of one of those ids removes it; a read of another of her
-// messages (an older one, read in another tab) takes one from the base. Events come through the
-// sequencer, once each and in order, so a replay (`sync`) counts nothing twice.
+// A count is a set of ids: the server renders, per companion, the ids of her unread messages (the newest
+// UNREAD_SHOWN); a message that arrives adds its id, a read or a deletion removes exactly its id. So a
+// message both rendered and replayed by `sync` (it was committed while the page was being made) counts
+// once. When the server listed UNREAD_SHOWN ids there may be more: the count stays "99+" until the
+// conversation is cleared. After a `sync` reset, refresh() starts noting what the events do while
+// /api/conversations is fetched, and refreshed() applies that on top of the server's ids.
+
+export const UNREAD_SHOWN = 100;   // as dreamchat.chat.routes.UNREAD_SHOWN
+
+function validIds(ids) {
+  return (Array.isArray(ids) ? ids : []).filter((id) => Number.isInteger(id) && id > 0);
+}
 
 /**
  * @param {object} options
- * @param {Iterable<[string, number]>} [options.counts]   girl_id -> unread count, as rendered
+ * @param {Iterable<[string, number[]]>} [options.unread]   girl_id -> the ids of her unread messages, as rendered
  */
-export function createUnreadCounts({ counts = [] } = {}) {
-  const conversations = new Map();   // girl_id -> { base, ids: Set of her unread message ids }
+export function createUnreadCounts({ unread = [] } = {}) {
+  const conversations = new Map();   // girl_id -> { ids: Set of her unread message ids, more: boolean }
+  const refreshes = new Set();       // per refresh under way, the changes since it began
 
   function conversation(girlId) {
     let found = conversations.get(girlId);
     if (!found) {
-      found = { base: 0, ids: new Set() };
+      found = { ids: new Set(), more: false };
       conversations.set(girlId, found);
     }
     return found;
   }
 
-  /** Forget what the events said: the server's counts (after a `sync` reset, or a fresh read). */
-  function reset(entries) {
+  function replaceAll(entries) {
     conversations.clear();
-    for (const [girlId, count] of entries) {
-      conversation(girlId).base = Number.isInteger(count) && count > 0 ? count : 0;
+    for (const [girlId, ids] of entries) {
+      const valid = validIds(ids);
+      conversations.set(girlId, { ids: new Set(valid), more: valid.length >= UNREAD_SHOWN });
     }
   }
 
-  reset(counts);
+  replaceAll(unread);
+
+  function noted(change) {
+    for (const changes of refreshes) changes.push(change);
+  }
+
+  function apply([kind, girlId, id]) {
+    const found = conversation(girlId);
+    if (kind === "add") found.ids.add(id);
+    else if (kind === "remove") found.ids.delete(id);
+    else {
+      found.ids.clear();
+      found.more = false;
+    }
+  }
 
   /** A message arrived (message_received, photo_generated). `seen`: the user is looking at that
    * conversation, so it does not count. True when a count changed. */
   function received(message, { seen = false } = {}) {
     if (!message || message.sender !== "girl" || !Number.isInteger(message.id)) return false;
     if (seen || message.read_at || message.status === "streaming") return false;
+    noted(["add", message.girl_id, message.id]);
     const { ids } = conversation(message.girl_id);
     if (ids.has(message.id)) return false;
     ids.add(message.id);
     return true;
   }
 
-  /** message_read: `sender` "girl" is a read by the user (from any tab). An event without sender
-   * (recorded before it had one) only settles ids this page counted. True when a count changed. */
-  function read({ girl_id: girlId, message_id: messageId, sender } = {}) {
-    if (sender === "user" || !conversations.has(girlId)) return false;
+  /** One of her messages is gone from the unread: read (from any tab) or deleted. */
+  function removed(girlId, messageId) {
+    if (!Number.isInteger(messageId)) return false;
+    noted(["remove", girlId, messageId]);
     const found = conversations.get(girlId);
-    if (found.ids.delete(messageId)) return true;
-    if (sender === "girl" && found.base > 0) {
-      found.base -= 1;
-      return true;
-    }
-    return false;
+    return Boolean(found && found.ids.delete(messageId));
+  }
+
+  /** message_read: a read of that id by the user, from any tab ("user": the companion read the
+   * user's message, nothing to count). True when a count changed. */
+  function read({ girl_id: girlId, message_id: messageId, sender } = {}) {
+    return sender === "user" ? false : removed(girlId, messageId);
   }
 
   /** message_deleted (a reply regenerated, a failed stream): it is no longer there to read. */
   function deleted({ girl_id: girlId, message_id: messageId } = {}) {
-    return conversations.has(girlId) && conversations.get(girlId).ids.delete(messageId);
+    return removed(girlId, messageId);
   }
 
   /** Everything in that conversation is read (the user opened it). */
   function clear(girlId) {
+    noted(["clear", girlId]);
     const found = conversations.get(girlId);
-    if (!found || (!found.base && !found.ids.size)) return false;
-    found.base = 0;
-    found.ids.clear();
+    if (!found || (!found.more && !found.ids.size)) return false;
+    apply(["clear", girlId]);
     return true;
+  }
+
+  /** A fetch of the server's ids begins (after a `sync` reset): its refreshed(entries) replaces the
+   * counts with the server's ids, plus the ids received since it began, minus those read since. */
+  function refresh() {
+    const changes = [];
+    refreshes.add(changes);
+    return {
+      refreshed(entries) {
+        if (!refreshes.delete(changes)) return;
+        replaceAll(entries);
+        for (const change of changes) apply(change);
+      },
+      cancel() {
+        refreshes.delete(changes);
+      },
+    };
   }
 
   function count(girlId) {
     const found = conversations.get(girlId);
-    return found ? found.base + found.ids.size : 0;
+    if (!found) return 0;
+    return found.more ? Math.max(found.ids.size, UNREAD_SHOWN) : found.ids.size;
   }
 
   function total() {
@@ -81,7 +124,12 @@ export function createUnreadCounts({ counts = [] } = {}) {
     return sum;
   }
 
-  return { reset, received, read, deleted, clear, count, total };
+  return { received, read, deleted, clear, refresh, count, total };
+}
+
+/** The rendered data-unread-ids ("12,9,4") as ids. */
+export function parseIds(text) {
+  return String(text || "").split(",").map((part) => Number.parseInt(part, 10)).filter((id) => id > 0);
 }
 
 /** The badge text: up to 99, then "99+" (as the companion list). */
