@@ -41,6 +41,7 @@ def serve() -> None:
     install_graceful_shutdown(scheduler, app.config["SHUTDOWN_GRACE_SECONDS"])
     socketio.start_background_task(scheduler.resume_unfinished)
     socketio.start_background_task(scheduler.sweep_forever)
+    socketio.start_background_task(scheduler.proactive_forever)
     app.logger.info("DreamChat on http://%s:%s (%s)", host, port, socketio.async_mode)
     if socketio.async_mode == "gevent":
         run_gevent(socketio, app, host, port, options)

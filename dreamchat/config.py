@@ -131,6 +131,28 @@ def default_worker_id() -> str:
     return f"{socket.gethostname()}:{port or 'pid' + str(os.getpid())}"[:80]
 
 
+def parse_night(raw: str) -> tuple[int, int] | None:
+    """"22-8" -> (22, 8): the user's night, from hour 22 to hour 8 (the end excluded); "" -> None."""
+    raw = raw.strip()
+    if not raw:
+        return None
+    start, separator, end = raw.partition("-")
+    try:
+        night = (int(start), int(end))
+    except ValueError:
+        night = None
+    if not separator or night is None or not all(0 <= hour <= 23 for hour in night):
+        raise ValueError(f"a night is two hours 0-23 like 22-8, got {raw!r}")
+    return None if night[0] == night[1] else night
+
+
+def night_from_env() -> tuple[int, int] | None:
+    try:
+        return parse_night(os.environ.get("PROACTIVE_NIGHT", "22-8"))
+    except ValueError as error:
+        raise SystemExit(f"PROACTIVE_NIGHT: {error}")
+
+
 SOCKETIO_TRANSPORT_NAMES = ("polling", "websocket")
 
 
@@ -231,6 +253,12 @@ class Config:
         if self.WORK_LEASE_SECONDS <= 0:
             raise SystemExit(f"WORK_LEASE_SECONDS must be more than 0, got {self.WORK_LEASE_SECONDS}")
         self.WORK_SWEEP_SECONDS = _env_float("WORK_SWEEP_SECONDS", 15)
+        # The companion writes first (a conversation's opt-in): after PROACTIVE_AFTER_HOURS without a
+        # message (0: never), not in PROACTIVE_NIGHT ("22-8": hours in the user's time zone, UTC when
+        # unknown; empty: no night), looked for every PROACTIVE_CHECK_SECONDS (0: never).
+        self.PROACTIVE_AFTER_HOURS = _env_float("PROACTIVE_AFTER_HOURS", 20)
+        self.PROACTIVE_NIGHT = night_from_env()
+        self.PROACTIVE_CHECK_SECONDS = _env_float("PROACTIVE_CHECK_SECONDS", 60)
         self.RATE_LIMIT_LOGINS = _env_int("RATE_LIMIT_LOGINS", 20)  # per client address per minute
         self.RATE_LIMIT_SIGNUPS = _env_int("RATE_LIMIT_SIGNUPS", 5)  # per client address per hour
         self.RATE_LIMIT_STORAGE_URL = rate_limit_storage_from_env()

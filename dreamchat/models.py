@@ -52,6 +52,9 @@ class User(UserMixin, db.Model):
     break_reminded_at: so.Mapped[datetime | None]
     # Browser notifications when a companion answers in a hidden tab (the Account page's toggle).
     notifications_enabled: so.Mapped[bool] = so.mapped_column(default=True, server_default=sa.true())
+    # The IANA time zone the chat page reported at connect ("Europe/Paris"), for the companion's
+    # messages written first (never at the user's night); None until a page sends a valid one.
+    time_zone: so.Mapped[str | None] = so.mapped_column(sa.String(64))
     # Unused since login sessions (LoginSession, migration 0009); kept so the users table is not rebuilt.
     session_token: so.Mapped[str] = so.mapped_column(sa.String(64), default=new_session_token)
 
@@ -230,6 +233,8 @@ class Message(db.Model):
     reply_to_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("messages.id"))
     reply_to_sender: so.Mapped[str | None] = so.mapped_column(sa.String(8))
     reply_to_excerpt: so.Mapped[str | None] = so.mapped_column(sa.String(120))
+    # Companion messages she wrote first, after a quiet period (actions/proactive.py): True; else NULL.
+    proactive: so.Mapped[bool | None]
 
     companion: so.Mapped[Companion] = so.relationship(lazy="joined")
     photo: so.Mapped[Photo | None] = so.relationship(lazy="joined")
@@ -291,6 +296,8 @@ class Message(db.Model):
             data["reply_to"] = self.quote()
         if self.reaction:
             data["reaction"] = self.reaction
+        if self.proactive:
+            data["proactive"] = True
         if self.safety:
             data["safety"] = self.safety
             data["resources"] = json.loads(self.resources_json) if self.resources_json else None
@@ -307,6 +314,24 @@ class ReplyClaim(db.Model):
     companion_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("companions.id"), primary_key=True)
     owner: so.Mapped[str] = so.mapped_column(sa.String(80))
     expires_at: so.Mapped[datetime]
+
+
+class ConversationSetting(db.Model):
+    """A conversation's own settings: whether the companion may write first (off by default), and
+    the process writing such a message right now, until claim_expires_at (claimed once across processes)."""
+
+    __tablename__ = "conversation_settings"
+
+    user_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("users.id"), primary_key=True)
+    companion_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("companions.id"), primary_key=True)
+    proactive: so.Mapped[bool] = so.mapped_column(default=False, server_default=sa.false())
+    claimed_by: so.Mapped[str | None] = so.mapped_column(sa.String(80))
+    claim_expires_at: so.Mapped[datetime | None]
+
+    __table_args__ = (
+        # The opted-in conversations, for the periodic check (tasks/proactive.py).
+        sa.Index("ix_conversation_settings_proactive", "user_id", "companion_id", **_partial("proactive")),
+    )
 
 
 class UserEvent(db.Model):

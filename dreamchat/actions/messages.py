@@ -191,7 +191,9 @@ def latest_message(user_id: int, companion_id: int) -> Message | None:
 
 
 def is_text_reply(message: Message | None) -> bool:
-    return message is not None and message.sender == Sender.COMPANION and message.type == "text"
+    """Her text answer to the user (a message she wrote first answers nothing, so it is not one)."""
+    return (message is not None and message.sender == Sender.COMPANION and message.type == "text"
+            and not message.proactive)
 
 
 def unanswer(user_id: int, reply: Message) -> list[int]:

@@ -36,6 +36,8 @@ class ReplyRequest:
     user told the companion in earlier sessions, one short line each ("name: Alex"). avoid holds
     replies the user asked to regenerate: the new one should differ from them. crisis is set when
     the safety check found that the user may be in danger: the provider answers with care only.
+    proactive is set when she writes first, after the user has been quiet for a while: new_messages
+    is empty and history ends with her own last message; she opens, drawing on memory or her day.
     """
 
     persona: Persona
@@ -48,6 +50,7 @@ class ReplyRequest:
     crisis: bool = False
     quoted: tuple[str, ...] = ()
     reactions: tuple[Reaction, ...] = ()
+    proactive: bool = False
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from flask_login import current_user
 from flask_socketio import ConnectionRefusedError, emit, join_room
 
 from dreamchat import quotas, tasks
-from dreamchat.actions import events, messages, photos, reactions, reads
+from dreamchat.actions import events, messages, photos, proactive, reactions, reads
 from dreamchat.chat.validation import (InputError, check_payload_shape, is_id, new_request_id, optional_client_id,
                                        optional_id, optional_text, require_bool, require_choice_or_null,
                                        require_companion, require_id, require_id_list, require_text)
@@ -119,6 +119,9 @@ def on_unexpected_error(error: Exception) -> dict:
 def on_connect(auth=None):
     """A tab connects: only with a signed-in session; joins the user's room, gets `connected`.
 
+    `auth.tz`: the browser's IANA time zone, kept on the user when known and changed (the night of
+    the companion's messages written first); an unknown one is ignored.
+
     With `auth: {last_seq: N}` it then gets `sync` with every event after N, in order. The room is
     joined before the events are read, so nothing falls between the replay and live events;
     what arrives twice the client drops by seq.
@@ -135,6 +138,8 @@ def on_connect(auth=None):
         log.warning("socket connection closed: the login ended while it connected")
         raise ConnectionRefusedError("unauthorized")
     remember_socket_user(request.sid, current_user.id, current_user.login_id)
+    if isinstance(auth, dict) and "tz" in auth:
+        proactive.remember_time_zone(current_user, auth["tz"])
     emit("connected", {"socketId": request.sid})
     last_seq = auth.get("last_seq") if isinstance(auth, dict) else None
     if is_id(last_seq, allow_zero=True):
@@ -219,6 +224,17 @@ def on_react_message(payload: dict) -> dict:
     if result is None:
         raise InputError("not_found", "No such message in this conversation.")
     return {"ok": True, "message_id": result.message_id, "emoji": result.emoji, "seq": result.seq}
+
+
+@chat_event("set_proactive")
+def on_set_proactive(payload: dict) -> dict:
+    """{girl_id, enabled} -> {ok, enabled, seq}: whether the companion may write first in this
+    conversation after a quiet period (off by default). Emits proactive_changed to every tab (seq
+    null: it already was so, nothing emitted)."""
+    companion = require_companion(payload)
+    enabled = require_bool(payload, "enabled")
+    seq = proactive.set_proactive(current_user.id, companion, enabled)
+    return {"ok": True, "enabled": enabled, "seq": seq}
 
 
 @chat_event("typing_indicator")

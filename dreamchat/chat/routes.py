@@ -8,6 +8,7 @@ from flask import abort, current_app, jsonify, make_response, render_template, r
 from flask_login import current_user, login_required
 
 from dreamchat import tasks
+from dreamchat.actions import proactive
 from dreamchat.actions.messages import unanswered_count
 from dreamchat.chat import bp
 from dreamchat.chat.validation import id_arg, id_or_404, is_clean_text, parse_id
@@ -161,7 +162,8 @@ def conversation(girl_id: str):
                            stream=tasks.active_stream(current_user.id, companion.id), reply_failed=reply_failed,
                            sidebar_companions=sidebar_companions, last_messages=last_messages, unread=unread,
                            last_seq=last_seq,
-                           focus_message=parse_id(request.args.get("message")) if focus is not None else None)
+                           focus_message=parse_id(request.args.get("message")) if focus is not None else None,
+                           proactive=proactive.proactive_enabled(current_user.id, companion.id))
 
 
 @bp.get("/api/conversations/<girl_id>/messages")

@@ -22,7 +22,7 @@ from dreamchat.extensions import db, socketio
 from dreamchat.models import utcnow
 from dreamchat.shared_state import EXTENSION as SHARED_STATE
 from dreamchat.shared_state import SharedState
-from dreamchat.tasks import claims
+from dreamchat.tasks import claims, proactive
 from dreamchat.tasks.photo import make_photo
 from dreamchat.tasks.reply import ActiveStream, ReplyTask
 
@@ -204,6 +204,33 @@ class TaskScheduler:
                 self.take_over_unclaimed_work()
             except Exception:  # noqa: BLE001 - the next sweep tries again
                 log.exception("could not sweep for unclaimed work")
+
+    def write_first_messages(self, now=None) -> int:
+        """One check for conversations where the companion writes first (tasks/proactive.py);
+        returns how many messages were stored."""
+        if self.draining:
+            return 0
+        with self._lock:
+            self._tasks_running += 1
+        try:
+            return proactive.write_due_first_messages(self.app, self.cpu_slot, now=now)
+        finally:
+            with self._lock:
+                self._tasks_running -= 1
+
+    def proactive_forever(self) -> None:
+        """python app.py: every PROACTIVE_CHECK_SECONDS, the companion writes first where it is due
+        (every process checks; the database claim makes one of them write). 0 turns it off, and so
+        does PROACTIVE_AFTER_HOURS=0."""
+        interval = self.app.config["PROACTIVE_CHECK_SECONDS"]
+        while interval > 0 and self.app.config["PROACTIVE_AFTER_HOURS"] > 0 and not self.draining:
+            socketio.sleep(interval)
+            if self.draining:
+                return
+            try:
+                self.write_first_messages()
+            except Exception:  # noqa: BLE001 - the next check tries again
+                log.exception("could not check for first messages to write")
 
     def drain(self, grace_seconds: float) -> bool:
         """Start no new work and give running tasks grace_seconds to finish; True if they did.

@@ -23,6 +23,7 @@ from itertools import takewhile
 
 from dreamchat.ai.base import Reply, ReplyProvider, ReplyRequest
 from dreamchat.ai.offline.intents import ABOUT_HER, MIRRORS, follow_topics_of, intents_of, topics_of
+from dreamchat.ai.offline.proactive import compose_first_message
 from dreamchat.ai.offline.phrases import (DEFAULT_INTERESTS, DEFAULT_TRAITS, EMOJI, FRENCH_OPENERS, FRENCH_VOCATIVES,
                                           HOME, INTERJECTIONS, MOODS, PHRASES, PREFIXES, SLANG, TOPIC_NAMES,
                                           TRANSLATIONS)
@@ -565,7 +566,10 @@ class OfflineReplyProvider(ReplyProvider):
     name = "offline"
 
     def compose(self, request: ReplyRequest) -> Reply:
-        """Return the companion's reply to request.new_messages."""
+        """Return the companion's reply to request.new_messages (or, with request.proactive, her
+        message written first: compose_first_message)."""
+        if request.proactive:
+            return Reply(text=compose_first_message(request))
         turn = _read_turn(request)
         last = turn.girl_texts[-1] if turn.girl_texts else ""
         text, best = "", None

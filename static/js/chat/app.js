@@ -12,6 +12,7 @@ import { createNotices } from "./notices.js";
 import { createNotify } from "./notify.js";
 import { createOutboxView } from "./outbox-view.js";
 import { createPhotos } from "./photos.js";
+import { createProactive } from "./proactive.js";
 import { createReceipts } from "./receipts.js";
 import { createReplies } from "./replies.js";
 import { createScroll } from "./scroll.js";
@@ -48,6 +49,7 @@ export function startChat(root) {
   ctx.notices = createNotices(ctx);
   ctx.composer = createComposer(ctx);
   ctx.notify = createNotify(ctx);
+  ctx.proactive = createProactive(ctx);
   ctx.sidebar = createSidebar(ctx);   // the conversation's own handlers of the same events run first
 
   // Adopt the server-rendered messages (and the reply being streamed, if any), then the outbox.

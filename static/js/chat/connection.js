@@ -12,6 +12,15 @@ export function errorText(ack, fallback) {
   return (ack && ack.error && ack.error.message) || fallback;
 }
 
+/** The browser's IANA time zone ("Europe/Paris"), or "" when it cannot tell. */
+export function timeZone() {
+  try {
+    return Intl.DateTimeFormat().resolvedOptions().timeZone || "";
+  } catch {
+    return "";
+  }
+}
+
 export function createConnection(ctx) {
   const { root } = ctx;
   const statusBox = document.getElementById("connection-status");
@@ -30,8 +39,9 @@ export function createConnection(ctx) {
   const transports = ["websocket", "polling"].filter((name) => allowed.includes(name));
 
   const socket = io({
-    // Sent on every (re)connection: the server replays what this page has not seen yet.
-    auth: (send) => send({ last_seq: ctx.sync.lastSeq }),
+    // Sent on every (re)connection: the server replays what this page has not seen yet, and keeps
+    // the browser's time zone (so she never writes first at the user's night).
+    auth: (send) => send({ last_seq: ctx.sync.lastSeq, tz: timeZone() }),
     autoConnect: false,             // connect() once every module listens
     transports: transports.length ? transports : ["websocket", "polling"],
     tryAllTransports: transports.length !== 1,

@@ -69,6 +69,8 @@ export function buildMessage(message) {
   if (message.content || streaming) text.textContent = message.content || "";
   else text.remove();
 
+  const first = node.querySelector(".message__first");
+  if (!message.proactive || isUser) first.remove();
   const edited = node.querySelector(".message__edited");
   if (message.edited_at) edited.title = `Edited ${parseTime(message.edited_at).toLocaleString()}`;
   else edited.remove();

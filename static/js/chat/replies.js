@@ -50,12 +50,13 @@ export function createReplies(ctx) {
 
   // ------------------------------------------------------------ Regenerate
 
-  /** The ↻ button lives on the last message only, and only when that is her finished text reply. */
+  /** The ↻ button lives on the last message only, and only when that is her finished text reply
+   *  (not a message she wrote first: it answers nothing). */
   function updateRegenerate() {
     const messages = list.querySelectorAll(".message");
     const last = messages[messages.length - 1];
     const eligible = Boolean(last) && last.dataset.sender === "girl" && last.dataset.type === "text"
-      && idOf(last) > 0 && last.dataset.status !== "streaming";
+      && idOf(last) > 0 && last.dataset.status !== "streaming" && !last.querySelector(".message__first");
     for (const tools of list.querySelectorAll(".message__tools")) {
       if (!eligible || tools.parentNode !== last) tools.remove();
     }
