@@ -15,7 +15,7 @@ class ChatLine:
 
     sender: Literal["user", "girl"]
     content: str
-    type: Literal["text", "photo"] = "text"
+    type: Literal["text", "photo", "voice"] = "text"  # a voice note's content is its transcript ("" without)
 
 
 @dataclass(frozen=True)
@@ -36,6 +36,8 @@ class ReplyRequest:
     user told the companion in earlier sessions, one short line each ("name: Alex"). avoid holds
     replies the user asked to regenerate: the new one should differ from them. crisis is set when
     the safety check found that the user may be in danger: the provider answers with care only.
+    new_messages holds the transcripts of new voice notes; unheard_voice_notes counts those that
+    could not be transcribed (no STT provider, or it failed): she got them but cannot know what they say.
     """
 
     persona: Persona
@@ -48,6 +50,7 @@ class ReplyRequest:
     crisis: bool = False
     quoted: tuple[str, ...] = ()
     reactions: tuple[Reaction, ...] = ()
+    unheard_voice_notes: int = 0
 
 
 @dataclass(frozen=True)

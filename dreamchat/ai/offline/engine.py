@@ -25,7 +25,7 @@ from dreamchat.ai.base import Reply, ReplyProvider, ReplyRequest
 from dreamchat.ai.offline.intents import ABOUT_HER, MIRRORS, follow_topics_of, intents_of, topics_of
 from dreamchat.ai.offline.phrases import (DEFAULT_INTERESTS, DEFAULT_TRAITS, EMOJI, FRENCH_OPENERS, FRENCH_VOCATIVES,
                                           HOME, INTERJECTIONS, MOODS, PHRASES, PREFIXES, SLANG, TOPIC_NAMES,
-                                          TRANSLATIONS)
+                                          TRANSLATIONS, VOICE_NOTE)
 from dreamchat.companions.persona import Persona, with_default_details
 from dreamchat.understanding import detect_language, detect_photo_request, fold
 from dreamchat.understanding.facts import extract_likes, extract_name, extract_plans
@@ -552,6 +552,19 @@ def _same(a: str, b: str) -> bool:
     return " ".join(a.casefold().split()) == " ".join(b.casefold().split())
 
 
+def _voice_note_reply(request: ReplyRequest) -> str:
+    """The voice-note intent: only voice notes she could not hear. In the user's language (their
+    earlier messages), else hers; a different wording than her last reply when there is one."""
+    earlier = " ".join(line.content for line in request.history if line.sender == "user" and line.content)
+    lang = detect_language(earlier) if earlier.strip() else None
+    lang = lang if lang in VOICE_NOTE else (request.persona.language if request.persona.language in VOICE_NOTE else "en")
+    variants = VOICE_NOTE[lang]
+    seed = int(hashlib.sha256(f"{request.conversation_key}:{len(request.history)}".encode()).hexdigest(), 16)
+    last = next((line.content for line in reversed(request.history) if line.sender == "girl"), "")
+    choices = [text for text in variants if text != last] or list(variants)
+    return choices[seed % len(choices)]
+
+
 class OfflineReplyProvider(ReplyProvider):
     """Replies in the companion's voice with no network and no model.
 
@@ -566,6 +579,8 @@ class OfflineReplyProvider(ReplyProvider):
 
     def compose(self, request: ReplyRequest) -> Reply:
         """Return the companion's reply to request.new_messages."""
+        if request.unheard_voice_notes and not any(text.strip() for text in request.new_messages):
+            return Reply(text=_voice_note_reply(request))
         turn = _read_turn(request)
         last = turn.girl_texts[-1] if turn.girl_texts else ""
         text, best = "", None
