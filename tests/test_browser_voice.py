@@ -101,3 +101,30 @@ def test_hold_to_record_send_play_and_see_it_in_another_tab(live_server, context
     page.wait_for_timeout(400)
     page.screenshot(path=str(DOCS / "voice.png"))
     assert problems == [], problems
+
+
+def test_the_speaker_button_plays_her_reply_from_the_tts_server(browser, start_server, fake_openai):
+    server = start_server(TTS_PROVIDER="openai", TTS_BASE_URL=fake_openai.base_url, REPLY_DELAY_SCALE="0.1")
+    context = browser.new_context(viewport=DESKTOP)
+    context.set_default_timeout(WAIT_MS)
+    try:
+        page = context.new_page()
+        problems = PageProblems(page)
+        sign_up(page, server.url)
+        open_chat(page, server.url, "luna")
+        page.fill("#message-input", "Hi Luna, how was your day?")
+        page.keyboard.press("Enter")
+        her = page.locator('.message[data-sender="girl"]')
+        expect(her).to_have_count(1)
+        speaker = her.locator(".message__speak")
+        expect(speaker).to_have_accessible_name("Listen")
+        speaker.click()
+        expect(speaker).to_have_class(re.compile("message__speak--speaking"))
+        expect(speaker).not_to_have_class(re.compile("message__speak--speaking"))  # the short clip ended
+        speaker.click()
+        page.wait_for_timeout(500)
+        assert [r["path"] for r in fake_openai.audio_requests] == ["/audio/speech"]  # the second play was stored
+        assert fake_openai.audio_requests[0]["body"]["input"] == her.locator(".message__text").inner_text()
+        assert problems == [], problems
+    finally:
+        context.close()
