@@ -11,7 +11,7 @@ from dreamchat.config import INSTANCE_DIR, Config
 from dreamchat.extensions import csrf, db, login_manager, migrate, socketio
 
 CONTENT_SECURITY_POLICY = (
-    "default-src 'self'; img-src 'self' data: blob:; connect-src 'self'; script-src 'self'; "
+    "default-src 'self'; img-src 'self' data: blob:; media-src 'self' blob:; connect-src 'self'; script-src 'self'; "
     "style-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
 )
 
@@ -41,6 +41,7 @@ def create_app(config: Config | None = None) -> Flask:
     from dreamchat.memory.routes import bp as memory_bp
     from dreamchat.safety.routes import bp as safety_bp
     from dreamchat.search import bp as search_bp
+    from dreamchat.voice.routes import bp as voice_bp
 
     config = config or Config()
     app = Flask(__name__, template_folder="../templates", static_folder="../static",
@@ -74,6 +75,7 @@ def create_app(config: Config | None = None) -> Flask:
     from dreamchat.photos import create_photo_provider
     from dreamchat.safety import load_resources
     from dreamchat.understanding.crisis_model import default_model
+    from dreamchat.voice.providers import create_speaker, create_transcriber
 
     default_model()  # loaded now, not on the event loop at the first message
 
@@ -84,6 +86,8 @@ def create_app(config: Config | None = None) -> Flask:
     app.extensions["reply_provider"] = create_reply_provider(app.config)
     app.extensions["fallback_reply_provider"] = create_fallback_provider(app.config)
     app.extensions["photo_provider"] = create_photo_provider(app.config)
+    app.extensions["transcriber"] = create_transcriber(app.config)
+    app.extensions["speech_provider"] = create_speaker(app.config)
     tasks.init_app(app)
     writer.init_app(app)
     shared_state.init_app(app)
@@ -97,6 +101,7 @@ def create_app(config: Config | None = None) -> Flask:
     app.register_blueprint(admin_bp)
     app.register_blueprint(safety_bp)
     app.register_blueprint(search_bp)
+    app.register_blueprint(voice_bp)
 
     register_error_handlers(app)
     register_security_headers(app)

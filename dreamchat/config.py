@@ -205,6 +205,22 @@ class Config:
         self.PHOTO_MODEL = os.environ.get("PHOTO_MODEL", "gpt-image-1")
         self.PHOTO_SIZE = os.environ.get("PHOTO_SIZE", "1024x1024")
         self.PHOTO_TIMEOUT_SECONDS = _env_float("PHOTO_TIMEOUT_SECONDS", 180)
+        # Voice notes (POST /api/voice): the longest note in seconds and the largest upload in bytes (0: no limit).
+        self.VOICE_MAX_SECONDS = _env_float("VOICE_MAX_SECONDS", 60)
+        self.VOICE_MAX_BYTES = _env_int("VOICE_MAX_BYTES", 2 * 1024 * 1024)
+        # Transcribing voice notes (off by default) and reading her replies aloud (the browser's voice
+        # by default): "openai" uses an OpenAI-compatible /audio/transcriptions or /audio/speech.
+        self.STT_PROVIDER = os.environ.get("STT_PROVIDER", "").strip().lower() or "none"
+        self.STT_BASE_URL = os.environ.get("STT_BASE_URL", "").strip() or self.AI_BASE_URL
+        self.STT_API_KEY = os.environ.get("STT_API_KEY", "") or self.AI_API_KEY
+        self.STT_MODEL = os.environ.get("STT_MODEL", "").strip() or "whisper-1"
+        self.STT_TIMEOUT_SECONDS = _env_float("STT_TIMEOUT_SECONDS", 60)
+        self.TTS_PROVIDER = os.environ.get("TTS_PROVIDER", "").strip().lower() or "none"
+        self.TTS_BASE_URL = os.environ.get("TTS_BASE_URL", "").strip() or self.AI_BASE_URL
+        self.TTS_API_KEY = os.environ.get("TTS_API_KEY", "") or self.AI_API_KEY
+        self.TTS_MODEL = os.environ.get("TTS_MODEL", "").strip() or "tts-1"
+        self.TTS_VOICE = os.environ.get("TTS_VOICE", "").strip() or "nova"
+        self.TTS_TIMEOUT_SECONDS = _env_float("TTS_TIMEOUT_SECONDS", 60)
         self.SD_URL = os.environ.get("SD_URL", "http://127.0.0.1:7860")
         self.SD_STEPS = _env_int("SD_STEPS", 25)
         self.SD_WIDTH = _env_int("SD_WIDTH", 512)

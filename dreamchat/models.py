@@ -192,6 +192,26 @@ class Photo(db.Model):
         return f"/photos/{self.id}"
 
 
+class VoiceNote(db.Model):
+    """Audio of a message: a voice note the user recorded (kind "note", Opus in WebM or Ogg), or the
+    companion's words spoken by the TTS provider (kind "speech"), kept so it is made once."""
+
+    __tablename__ = "voice_notes"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    user_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("users.id"), index=True)
+    kind: so.Mapped[str] = so.mapped_column(sa.String(8), default="note")
+    mime: so.Mapped[str] = so.mapped_column(sa.String(40))
+    data: so.Mapped[bytes] = so.mapped_column(sa.LargeBinary, deferred=True)
+    # Notes only: None until the STT provider was asked, then "done" or "failed" (asked once).
+    transcription: so.Mapped[str | None] = so.mapped_column(sa.String(8))
+    created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
+
+    @property
+    def url(self) -> str:
+        return f"/voice/{self.id}"
+
+
 def _partial(where: str) -> dict:
     """The dialect options of a partial index, the same on SQLite and PostgreSQL."""
     return {"sqlite_where": sa.text(where), "postgresql_where": sa.text(where)}
@@ -202,6 +222,12 @@ def quote_dict(message_id: int | None, sender: str, excerpt: str | None) -> dict
     if message_id is None:
         return {"id": None, "sender": sender, "excerpt": None, "deleted": True}
     return {"id": message_id, "sender": sender, "excerpt": excerpt or ""}
+
+
+def voice_fields(voice_note_id: int | None, duration_ms: int | None, transcript: str | None) -> dict:
+    """A voice message's own fields on the wire (Message.to_dict, and the upload's hot path)."""
+    return {"audio_url": f"/voice/{voice_note_id}" if voice_note_id else None, "duration_ms": duration_ms,
+            "transcript": transcript}
 
 
 class Message(db.Model):
@@ -235,6 +261,12 @@ class Message(db.Model):
     reply_to_excerpt: so.Mapped[str | None] = so.mapped_column(sa.String(120))
     # Companion messages she wrote first, after a quiet period (actions/proactive.py): True; else NULL.
     proactive: so.Mapped[bool | None]
+    # Voice notes (type "voice"): the audio, its length and what the STT provider heard (None until then).
+    voice_note_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("voice_notes.id"))
+    duration_ms: so.Mapped[int | None]
+    transcript: so.Mapped[str | None] = so.mapped_column(sa.Text)
+    # Her text replies read aloud by the TTS provider (GET /api/messages/<id>/speech), once made.
+    speech_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("voice_notes.id"))
 
     companion: so.Mapped[Companion] = so.relationship(lazy="joined")
     photo: so.Mapped[Photo | None] = so.relationship(lazy="joined")
@@ -291,6 +323,8 @@ class Message(db.Model):
             data["photo_url"] = self.photo_url
             if self.photo is not None and self.photo.width:
                 data["photo_width"], data["photo_height"] = self.photo.width, self.photo.height
+        if self.type == "voice":
+            data.update(voice_fields(self.voice_note_id, self.duration_ms, self.transcript))
         if self.sender == Sender.USER:
             data["client_id"] = self.client_id
             data["reply_to"] = self.quote()

@@ -9,7 +9,9 @@
 
 Each request to /v1/chat/completions takes the next scripted behaviour (a normal reply "ok" when
 the script is empty) and is recorded (parsed JSON body in .requests, headers in .headers) before
-the server acts. Streams use chunked transfer encoding like the real API, so a cut is a real
+the server acts. /v1/audio/transcriptions answers {"text": fake.transcript} (an `X-Fake-Transcript`
+header on the request wins), /v1/audio/speech a short valid WAV; both are recorded in .audio_requests
+(path, headers, multipart fields or JSON body). Streams use chunked transfer encoding like the real API, so a cut is a real
 truncated HTTP body.
 """
 from __future__ import annotations
@@ -27,6 +29,7 @@ from typing import Any
 import pytest
 
 DEFAULT_TEXT = "ok"
+DEFAULT_TRANSCRIPT = "I just got back from the beach and the sunset was amazing"
 
 
 @dataclass(frozen=True)
@@ -109,6 +112,8 @@ class FakeOpenAI:
 
     def __init__(self) -> None:
         self.requests: list[dict] = []
+        self.audio_requests: list[dict] = []
+        self.transcript = DEFAULT_TRANSCRIPT
         self.headers: list[dict[str, str]] = []
         self._queue: deque[Behaviour] = deque()
         self._lock = threading.Lock()
@@ -174,6 +179,9 @@ class _ChatCompletionsHandler(BaseHTTPRequestHandler):
     def do_POST(self) -> None:
         length = int(self.headers.get("Content-Length") or 0)
         raw = self.rfile.read(length)
+        if self.path.rstrip("/") in ("/v1/audio/transcriptions", "/v1/audio/speech"):
+            self._audio(raw)
+            return
         if self.path.rstrip("/") != "/v1/chat/completions":
             self._send_json(404, {"error": {"message": f"no route {self.path}", "type": "invalid_request_error",
                                             "code": "unknown_url"}})
@@ -188,6 +196,29 @@ class _ChatCompletionsHandler(BaseHTTPRequestHandler):
             self._act(behaviour, body)
         except (BrokenPipeError, ConnectionResetError, ConnectionAbortedError):
             self.close_connection = True
+
+    def _audio(self, raw: bytes) -> None:
+        headers = {key.lower(): value for key, value in self.headers.items()}
+        fake = self.server_fake
+        if self.path.rstrip("/").endswith("/transcriptions"):
+            fields = multipart_fields(headers.get("content-type", ""), raw)
+            with fake._lock:
+                fake.audio_requests.append({"path": "/audio/transcriptions", "headers": headers, "fields": fields})
+            if "file" not in fields or "model" not in fields:
+                self._send_json(400, {"error": {"message": "file and model are required", "type": "invalid_request_error"}})
+                return
+            self._send_json(200, {"text": headers.get("x-fake-transcript") or fake.transcript})
+            return
+        body = json.loads(raw or b"{}")
+        with fake._lock:
+            fake.audio_requests.append({"path": "/audio/speech", "headers": headers, "body": body})
+        audio = tiny_wav()
+        self.send_response(200)
+        self.send_header("Content-Type", "audio/wav")
+        self.send_header("Content-Length", str(len(audio)))
+        self.end_headers()
+        self.wfile.write(audio)
+        self.wfile.flush()
 
     def _act(self, behaviour: Behaviour, body: dict) -> None:
         if behaviour.kind == "slow":
@@ -252,6 +283,29 @@ class _ChatCompletionsHandler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(data)
         self.wfile.flush()
+
+
+def multipart_fields(content_type: str, raw: bytes) -> dict[str, bytes]:
+    """The parts of a multipart/form-data body by field name (each part's bytes)."""
+    from email.parser import BytesParser
+    from email.policy import HTTP
+
+    message = BytesParser(policy=HTTP).parsebytes(b"Content-Type: " + content_type.encode() + b"\r\n\r\n" + raw)
+    if not message.is_multipart():
+        return {}
+    return {part.get_param("name", header="content-disposition"): part.get_payload(decode=True)
+            for part in message.iter_parts()}
+
+
+def tiny_wav(milliseconds: int = 300, rate: int = 8000) -> bytes:
+    """A valid mono 8-bit WAV: a short 440 Hz tone."""
+    import math
+    import struct
+
+    samples = bytes(128 + int(60 * math.sin(2 * math.pi * 440 * n / rate)) for n in range(rate * milliseconds // 1000))
+    header = struct.pack("<4sI4s4sIHHIIHH4sI", b"RIFF", 36 + len(samples), b"WAVE", b"fmt ", 16, 1, 1, rate, rate, 1, 8,
+                         b"data", len(samples))
+    return header + samples
 
 
 def _chunk(model: str, delta: dict, finish_reason: str | None = None) -> dict:

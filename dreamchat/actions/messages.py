@@ -13,7 +13,7 @@ from dreamchat.actions.events import record_event
 from dreamchat.actions.memory import remember_facts
 from dreamchat.companions.directory import CompanionRef
 from dreamchat.extensions import db
-from dreamchat.models import Companion, Message, Sender, User, isoformat, quote_dict, utcnow
+from dreamchat.models import Companion, Message, Sender, User, VoiceNote, isoformat, quote_dict, utcnow
 from dreamchat.understanding import detect_crisis
 
 BREAK_GAP = timedelta(minutes=30)
@@ -38,8 +38,9 @@ class Quote:
 
 
 def excerpt_of(content: str, message_type: str) -> str:
-    """The quote's text: one line, at most EXCERPT_CHARS characters; a photo without a caption is "Photo"."""
-    text = " ".join((content or "").split()) or ("Photo" if message_type == "photo" else "")
+    """The quote's text: one line, at most EXCERPT_CHARS characters; a photo without a caption is "Photo",
+    a voice note "Voice note"."""
+    text = " ".join((content or "").split()) or {"photo": "Photo", "voice": "Voice note"}.get(message_type, "")
     return text if len(text) <= EXCERPT_CHARS else text[:EXCERPT_CHARS - 1].rstrip() + "…"
 
 
@@ -86,6 +87,14 @@ def unlink_quotes_of(message_id: int) -> None:
     """Before a message is deleted: the replies to it keep only its sender ("Deleted message")."""
     db.session.execute(sa.update(Message).where(Message.reply_to_id == message_id)
                        .values(reply_to_id=None, reply_to_excerpt=None), execution_options={"synchronize_session": False})
+
+
+def forget_audio(*voice_note_ids: int | None) -> None:
+    """After the message holding them was deleted (in the same transaction): its audio goes too."""
+    ids = [note_id for note_id in voice_note_ids if note_id]
+    if ids:
+        db.session.flush()
+        db.session.execute(sa.delete(VoiceNote).where(VoiceNote.id.in_(ids)), execution_options={"synchronize_session": False})
 
 
 def find_by_client_id(user_id: int, client_id: str) -> Message | None:
@@ -204,6 +213,7 @@ def unanswer(user_id: int, reply: Message) -> list[int]:
     db.session.execute(sa.update(Message).where(Message.id.in_(ids)).values(answered_at=None))
     unlink_quotes_of(reply.id)
     db.session.delete(reply)
+    forget_audio(reply.speech_id)
     record_event(user_id, "message_deleted", {"girl_id": reply.companion.slug, "message_id": reply.id})
     return ids
 
@@ -255,6 +265,7 @@ def delete_message(user_id: int, message: Message) -> None:
     companion_slug = message.companion.slug
     unlink_quotes_of(message.id)
     db.session.delete(message)
+    forget_audio(message.voice_note_id, message.speech_id)
     record_event(user_id, "message_deleted", {"girl_id": companion_slug, "message_id": message.id})
     db.session.commit()
 

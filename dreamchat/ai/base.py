@@ -15,7 +15,7 @@ class ChatLine:
 
     sender: Literal["user", "girl"]
     content: str
-    type: Literal["text", "photo"] = "text"
+    type: Literal["text", "photo", "voice"] = "text"  # a voice note's content is its transcript ("" without)
 
 
 @dataclass(frozen=True)
@@ -38,6 +38,8 @@ class ReplyRequest:
     the safety check found that the user may be in danger: the provider answers with care only.
     proactive is set when she writes first, after the user has been quiet for a while: new_messages
     is empty and history ends with her own last message; she opens, drawing on memory or her day.
+    new_messages holds the transcripts of new voice notes; unheard_voice_notes counts those that
+    could not be transcribed (no STT provider, or it failed): she got them but cannot know what they say.
     """
 
     persona: Persona
@@ -51,6 +53,7 @@ class ReplyRequest:
     quoted: tuple[str, ...] = ()
     reactions: tuple[Reaction, ...] = ()
     proactive: bool = False
+    unheard_voice_notes: int = 0
 
 
 @dataclass(frozen=True)

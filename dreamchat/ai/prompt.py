@@ -166,10 +166,16 @@ def build_turn_note(request: ReplyRequest) -> str:
         whose = "your message" if reaction.sender == "girl" else "their own message"
         if emoji:
             lines.append(f'- The user reacted {emoji} to {whose}: "{content}"')
+    if request.unheard_voice_notes:
+        lines.append("- The user sent a voice note that could not be transcribed: you cannot hear it. Say you "
+                     "got their voice note and ask what it said; do not guess its content.")
     return "\n".join([TURN_NOTE_HEADER, *lines, NOTES_FOOTER]) if lines else ""
 
 
 def _line_text(line: ChatLine) -> str:
+    if line.type == "voice":
+        transcript = line.content.strip()
+        return f"[voice note] {transcript}" if transcript else "[sent a voice note]"
     if line.type != "photo":
         return line.content.strip()
     caption = _one_line(line.content, MAX_FACT_CHARS)

@@ -311,6 +311,8 @@ def on_edit_message(payload: dict) -> dict:
     companion = require_companion(payload)
     message = require_own_message(payload, companion)
     content = require_text(payload, "content", current_app.config["MAX_MESSAGE_LENGTH"])
+    if message.type != "text":
+        raise InputError("invalid", "A voice note cannot be edited.")
     answers_again = messages.edit_gets_new_answer(current_user.id, message)
     if answers_again:
         before_generation(current_user.id)

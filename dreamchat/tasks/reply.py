@@ -23,6 +23,7 @@ from dreamchat.models import Message, Sender, User, utcnow
 from dreamchat.providers import ProviderError
 from dreamchat.safety import CRISIS, SafetyVerdict, check_messages, crisis_reply, keep_honest, resources_for
 from dreamchat.understanding import detect_language, photo_requested
+from dreamchat.tasks.voice import transcribe_voice_notes
 
 if TYPE_CHECKING:
     from dreamchat.tasks.scheduler import Key, TaskScheduler
@@ -37,20 +38,26 @@ in_conversation = sa.and_(messages_table.c.user_id == sa.bindparam("uid"),
                           messages_table.c.companion_id == sa.bindparam("cid"))
 quoted_table = messages_table.alias("quoted")
 # With the text of the message each one replies to (its primary key, in the same statement).
-UNANSWERED = (sa.select(messages_table.c.id, messages_table.c.content, quoted_table.c.content.label("quoted"))
+UNANSWERED = (sa.select(messages_table.c.id, messages_table.c.content, messages_table.c.type,
+                        messages_table.c.transcript, quoted_table.c.content.label("quoted"))
               .select_from(messages_table.outerjoin(quoted_table, quoted_table.c.id == messages_table.c.reply_to_id))
               .where(in_conversation, messages_table.c.sender == Sender.USER.value,
                      messages_table.c.answered_at.is_(None))
               .order_by(messages_table.c.id))
 # companion_id bounded on both sides and in the ORDER BY: so PostgreSQL reads ix_messages_conversation
 # backwards even with a generic plan (see chat.routes.in_conversation).
-RECENT = (sa.select(messages_table.c.sender, messages_table.c.content, messages_table.c.type,
+RECENT = (sa.select(messages_table.c.sender, messages_table.c.content, messages_table.c.type, messages_table.c.transcript,
                     messages_table.c.created_at, messages_table.c.reaction, messages_table.c.reacted_at)
           .where(messages_table.c.user_id == sa.bindparam("uid"),
                  messages_table.c.companion_id.between(sa.bindparam("cid"), sa.bindparam("cid")),
                  messages_table.c.id <= sa.bindparam("last"))
           .order_by(messages_table.c.companion_id.desc(), messages_table.c.id.desc()).limit(HISTORY_FOR_REPLY))
 USER_NAME = sa.select(User.__table__.c.username).where(User.__table__.c.id == sa.bindparam("uid"))
+
+
+def text_of(row) -> str:
+    """What a provider reads of a message: its text, or a voice note's transcript ("" when none)."""
+    return (row.transcript or "") if row.type == "voice" else row.content
 
 
 def provider_failure_message(error: ProviderError) -> str:
@@ -90,7 +97,7 @@ class ComposedReply(Reply):
 def reactions_since_her_last_reply(recent: list) -> tuple[Reaction, ...]:
     """The reactions in the recent history (oldest first) made after her newest message."""
     her_last = max((row.created_at for row in recent if row.sender == Sender.COMPANION), default=None)
-    return tuple(Reaction(emoji=row.reaction, sender=row.sender, content=row.content)
+    return tuple(Reaction(emoji=row.reaction, sender=row.sender, content=text_of(row))
                  for row in sorted((row for row in recent if row.reaction and row.reacted_at), key=lambda r: r.reacted_at)
                  if her_last is None or row.reacted_at > her_last)
 
@@ -129,6 +136,7 @@ class ReplyTask:
                 scheduler.pause(1.2)
                 scheduler.wait_while_user_types(self.key)
                 scheduler.take_more_messages(self.key)
+                transcribe_voice_notes(self.app, user_id, companion_id)
                 with scheduler.cpu_slot():
                     reply_input = self._load_reply_input()
                     db.session.close()
@@ -293,16 +301,17 @@ class ReplyTask:
         user_name = connection.execute(USER_NAME, {"uid": user_id}).scalar()
         if persona is None or user_name is None:
             return None  # the account or the companion was deleted meanwhile
-        new_messages = tuple(row.content for row in unanswered)
+        new_messages = tuple(text_of(row) for row in unanswered if text_of(row))
+        unheard = sum(1 for row in unanswered if row.type == "voice" and not row.transcript)
         quoted = tuple(row.quoted for row in unanswered if row.quoted)
-        earlier = [row.content for row in reversed(recent) if row.sender == Sender.USER]
+        earlier = [text_of(row) for row in reversed(recent) if row.sender == Sender.USER]
         language = next(filter(None, map(detect_language, [" ".join(new_messages), *earlier])),
                         persona.language or "en")
         safety = check_messages(new_messages, language)
         request = ReplyRequest(
             persona=persona,
             user_name=user_name,
-            history=tuple(ChatLine(sender=row.sender, content=row.content, type=row.type) for row in recent),
+            history=tuple(ChatLine(sender=row.sender, content=text_of(row), type=row.type) for row in recent),
             new_messages=new_messages,
             conversation_key=f"{user_id}:{persona.slug}",
             memory=memory.memory_lines(user_id, companion_id),
@@ -310,6 +319,7 @@ class ReplyTask:
             crisis=safety.crisis,
             quoted=quoted,
             reactions=reactions_since_her_last_reply(recent),
+            unheard_voice_notes=unheard,
         )
         return ReplyInput(request=request, safety=safety, answered_ids=[row.id for row in unanswered],
                           loaded_at=loaded_at)

@@ -26,7 +26,7 @@ from dreamchat.ai.offline.intents import ABOUT_HER, MIRRORS, follow_topics_of, i
 from dreamchat.ai.offline.proactive import compose_first_message
 from dreamchat.ai.offline.phrases import (DEFAULT_INTERESTS, DEFAULT_TRAITS, EMOJI, FRENCH_OPENERS, FRENCH_VOCATIVES,
                                           HOME, INTERJECTIONS, MOODS, PHRASES, PREFIXES, SLANG, TOPIC_NAMES,
-                                          TRANSLATIONS)
+                                          TRANSLATIONS, VOICE_NOTE)
 from dreamchat.companions.persona import Persona, with_default_details
 from dreamchat.understanding import detect_language, detect_photo_request, fold
 from dreamchat.understanding.facts import extract_likes, extract_name, extract_plans
@@ -553,6 +553,19 @@ def _same(a: str, b: str) -> bool:
     return " ".join(a.casefold().split()) == " ".join(b.casefold().split())
 
 
+def _voice_note_reply(request: ReplyRequest) -> str:
+    """The voice-note intent: only voice notes she could not hear. In the user's language (their
+    earlier messages), else hers; a different wording than her last reply when there is one."""
+    earlier = " ".join(line.content for line in request.history if line.sender == "user" and line.content)
+    lang = detect_language(earlier) if earlier.strip() else None
+    lang = lang if lang in VOICE_NOTE else (request.persona.language if request.persona.language in VOICE_NOTE else "en")
+    variants = VOICE_NOTE[lang]
+    seed = int(hashlib.sha256(f"{request.conversation_key}:{len(request.history)}".encode()).hexdigest(), 16)
+    last = next((line.content for line in reversed(request.history) if line.sender == "girl"), "")
+    choices = [text for text in variants if text != last] or list(variants)
+    return choices[seed % len(choices)]
+
+
 class OfflineReplyProvider(ReplyProvider):
     """Replies in the companion's voice with no network and no model.
 
@@ -570,6 +583,8 @@ class OfflineReplyProvider(ReplyProvider):
         message written first: compose_first_message)."""
         if request.proactive:
             return Reply(text=compose_first_message(request))
+        if request.unheard_voice_notes and not any(text.strip() for text in request.new_messages):
+            return Reply(text=_voice_note_reply(request))
         turn = _read_turn(request)
         last = turn.girl_texts[-1] if turn.girl_texts else ""
         text, best = "", None

@@ -279,3 +279,14 @@ TOPIC_NAMES = {
            "place": "endroits", "drink": "boissons", "game": "jeux", "anime": "animés", "sport": "sport",
            "travel": "voyages", "photo": "photo", "star": "étoiles"},
 }
+# A voice note she could not hear (no transcription): she says she got it and asks what it said.
+VOICE_NOTE = {
+    "en": ("I got your voice note! I can't listen to it right now though, what did you say?",
+           "Ooh, a voice note! I can't play it here, tell me what it said?",
+           "Aw, you sent me a voice note. I can't hear it at the moment, can you write it for me?"),
+    "fr": ("J'ai bien reçu ton message vocal ! Je ne peux pas l'écouter là, qu'est-ce que tu disais ?",
+           "Oh, un vocal ! Je n'arrive pas à l'écouter ici, tu me dis ce qu'il y avait dedans ?",
+           "Tu m'as envoyé un message vocal, c'est mignon. Je ne peux pas l'entendre pour l'instant, tu me l'écris ?"),
+    "es": ("¡Me llegó tu nota de voz! Ahora no puedo escucharla, ¿qué me decías?",
+           "¡Una nota de voz! No puedo reproducirla aquí, ¿me cuentas qué decía?"),
+}

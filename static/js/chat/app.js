@@ -19,6 +19,8 @@ import { createScroll } from "./scroll.js";
 import { createSidebar } from "./sidebar.js";
 import { createStream } from "./stream.js";
 import { createSync } from "./sync.js";
+import { createVoiceRecorder } from "./voice.js";
+import { createVoicePlayer } from "./voice-player.js";
 
 export function startChat(root) {
   const renderedSeq = Number.parseInt(root.dataset.lastSeq, 10);
@@ -48,6 +50,8 @@ export function startChat(root) {
   ctx.menu = createMessageMenu(ctx);
   ctx.notices = createNotices(ctx);
   ctx.composer = createComposer(ctx);
+  ctx.voice = createVoiceRecorder(ctx);
+  ctx.player = createVoicePlayer(ctx);
   ctx.notify = createNotify(ctx);
   ctx.proactive = createProactive(ctx);
   ctx.sidebar = createSidebar(ctx);   // the conversation's own handlers of the same events run first

@@ -35,8 +35,8 @@ export function createComposer(ctx) {
   function startReply(node) {
     const id = idOf(node);
     if (!id || !preview) return;
-    const isPhoto = node.dataset.type === "photo";
-    const text = textOf(node).replace(/\s+/g, " ").trim() || (isPhoto ? "Photo" : "");
+    const placeholder = { photo: "Photo", voice: "Voice note" }[node.dataset.type] || "";
+    const text = textOf(node).replace(/\s+/g, " ").trim() || placeholder;
     const excerpt = text.length > 120 ? `${text.slice(0, 119).trimEnd()}…` : text;
     replyTo = { id, sender: node.dataset.sender === "user" ? "user" : "girl", excerpt };
     preview.querySelector(".reply-preview__sender").textContent = replyTo.sender === "user" ? "yourself" : companionName();

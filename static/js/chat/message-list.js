@@ -2,7 +2,7 @@
 // Also the sequenced events that change it: message_received, message_updated, message_deleted.
 import { el } from "../lib/dom.js";
 import { formatDay, parseTime, startOfDay } from "../lib/time.js";
-import { buildMessage, idOf, setEdited, setStatus, setText, setTime, buildCrisisCard } from "./message.js";
+import { buildMessage, idOf, setEdited, setStatus, setText, setTime, setVoice, buildCrisisCard } from "./message.js";
 
 // Messages stay in id order; those without an id yet (the user's unsent ones, photo
 // placeholders) stay at the end, in the order they were made.
@@ -69,6 +69,7 @@ export function createMessageList(ctx) {
     }
     if (node.dataset.status !== "streaming") {
       if (typeof message.content === "string") setText(node, message.content);
+      if (message.type === "voice") setVoice(node, message);
       setTime(node, message.created_at);
       if (message.safety === "crisis" && message.resources && !node.querySelector(".crisis-card")) {
         node.append(buildCrisisCard(message.resources));

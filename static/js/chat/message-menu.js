@@ -19,7 +19,7 @@ export function createMessageMenu(ctx) {
   let openMenu = null;              // { node, menu }
   const reactions = createReactions(ctx);
 
-  const isOwnText = (node) => node.dataset.sender === "user" && node.dataset.type === "text";
+  const isOwn = (node) => node.dataset.sender === "user";
 
   /** Extra controls for a message element; called whenever it is (re)registered. */
   function decorate(node) {
@@ -69,7 +69,7 @@ export function createMessageMenu(ctx) {
       ctx.composer.startReply(node);
     });
     menu.append(reactions.picker(node, close), reply);
-    if (isOwnText(node)) {
+    if (isOwn(node)) {
       const edit = menuItem("Edit", EDIT_ICON, "message-menu__edit");
       const remove = menuItem("Delete", DELETE_ICON, "message-menu__delete");
       edit.addEventListener("click", () => {
@@ -77,7 +77,8 @@ export function createMessageMenu(ctx) {
         startEdit(node);
       });
       remove.addEventListener("click", () => confirmDelete(node, menu));
-      menu.append(edit, remove);
+      if (node.dataset.type === "text") menu.append(edit); // a voice note is deleted, never edited
+      menu.append(remove);
     }
     node.append(menu);
     node.classList.add("is-menu-open");

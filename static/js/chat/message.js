@@ -26,6 +26,7 @@ export function companionName() {
 export function buildMessage(message) {
   const isUser = message.sender === "user";
   const isPhoto = message.type === "photo";
+  const isVoice = message.type === "voice";
   const streaming = message.status === "streaming";
   const node = cloneTemplate("message-template");
   node.className = `message message--${isUser ? "user" : "girl"}${isPhoto ? " message--photo" : ""}`;
@@ -33,7 +34,7 @@ export function buildMessage(message) {
   if (message.id) data.id = String(message.id);
   else delete data.id;
   data.sender = isUser ? "user" : "girl";
-  data.type = isPhoto ? "photo" : "text";
+  data.type = isPhoto ? "photo" : isVoice ? "voice" : "text";
   data.createdAt = message.created_at || new Date().toISOString();
   delete data.status;
   if (isUser) {
@@ -65,6 +66,10 @@ export function buildMessage(message) {
   } else {
     link.remove();
   }
+  if (isVoice) setVoice(node, message);
+  else node.querySelector(".voice-note").remove();
+  if (!isVoice || !message.transcript) node.querySelector(".voice-note__transcript").remove();
+  if (isUser || isVoice || isPhoto) node.querySelector(".message__speak").remove();
   const text = node.querySelector(".message__text");
   if (message.content || streaming) text.textContent = message.content || "";
   else text.remove();
@@ -223,10 +228,41 @@ export function setEdited(node, editedAt) {
   label.title = `Edited ${parseTime(editedAt).toLocaleString()}`;
 }
 
+/** m:ss of a length in milliseconds (a voice note's duration, or how much of it was played). */
+export function formatDuration(milliseconds) {
+  const seconds = Math.max(0, Math.ceil((milliseconds || 0) / 1000));
+  return `${Math.floor(seconds / 60)}:${String(seconds % 60).padStart(2, "0")}`;
+}
+
+/** A voice note's player (its audio, its length) and the transcript under it, once there is one. */
+export function setVoice(node, message) {
+  const player = node.querySelector(".voice-note");
+  if (!player) return;
+  const audio = player.querySelector("audio");
+  if (message.audio_url && audio.getAttribute("src") !== message.audio_url) {
+    const local = audio.getAttribute("src") || "";
+    audio.src = message.audio_url;
+    if (local.startsWith("blob:")) URL.revokeObjectURL(local);
+  }
+  if (Number.isInteger(message.duration_ms)) {
+    player.dataset.durationMs = String(message.duration_ms);
+    if (!player.classList.contains("voice-note--playing")) {
+      player.querySelector(".voice-note__time").textContent = formatDuration(message.duration_ms);
+    }
+  }
+  if (!message.transcript) return;
+  let transcript = node.querySelector(".voice-note__transcript");
+  if (!transcript) {
+    transcript = el("p", "voice-note__transcript");
+    player.after(transcript);
+  }
+  transcript.textContent = message.transcript;
+}
+
 export function setText(node, content) {
   let text = node.querySelector(".message__text");
   if (!content) {
-    if (text && node.dataset.type === "photo") text.remove();
+    if (text && node.dataset.type !== "text") text.remove();
     else if (text) text.textContent = "";
     return;
   }

@@ -145,7 +145,7 @@ export function titleWithCount(title, total) {
 
 /** A message's preview line: "You: ..." for the user's, "📷 Photo" for photos. */
 export function previewOf(message, maxLength = 140) {
-  const text = message.type === "photo" ? "📷 Photo" : String(message.content || "").replace(/\s+/g, " ").trim();
+  const text = message.type === "photo" ? "📷 Photo" : message.type === "voice" ? "🎤 Voice note" : String(message.content || "").replace(/\s+/g, " ").trim();
   return {
     mine: message.sender === "user",
     text: text.length > maxLength ? `${text.slice(0, maxLength - 1)}…` : text,

@@ -1,0 +1,1 @@
+"""Voice notes: reading uploads (audio.py), speech providers (providers.py), routes (routes.py)."""

@@ -1,0 +1,108 @@
+"""Reading an uploaded voice note: which container it is (by its magic bytes) and how long it lasts.
+
+Accepted: Opus in WebM (what Chromium and Firefox's MediaRecorder make) or in Ogg (Safari, Firefox).
+The length comes from the container: an Ogg stream's last granule position (48 kHz samples for
+Opus, minus the OpusHead pre-skip); a WebM file's Duration element when the recorder wrote one,
+else the timestamp of its last block plus one Opus frame (live recorders write no Duration).
+None when the container does not say (then the route uses the length the client sent, clamped).
+Pure functions of bytes, no database: the route runs them off the event loop (offload.run_blocking).
+"""
+from __future__ import annotations
+
+import struct
+
+WEBM_MAGIC = b"\x1a\x45\xdf\xa3"
+OGG_MAGIC = b"OggS"
+MIME_TYPES = {"webm": "audio/webm", "ogg": "audio/ogg"}
+OPUS_RATE = 48000
+OPUS_FRAME_MS = 20
+
+# EBML element ids (as read, with their length marker bits).
+SEGMENT, INFO, TRACKS, CLUSTER, BLOCK_GROUP = 0x18538067, 0x1549A966, 0x1654AE6B, 0x1F43B675, 0xA0
+TIMECODE_SCALE, DURATION, CLUSTER_TIMECODE, SIMPLE_BLOCK, BLOCK = 0x2AD7B1, 0x4489, 0xE7, 0xA3, 0xA1
+DESCEND = {SEGMENT, INFO, CLUSTER, BLOCK_GROUP}
+
+
+def container_of(data: bytes) -> str | None:
+    """"webm", "ogg", or None for anything else."""
+    if data.startswith(WEBM_MAGIC):
+        return "webm"
+    if data.startswith(OGG_MAGIC):
+        return "ogg"
+    return None
+
+
+def duration_ms(data: bytes, container: str) -> int | None:
+    """The note's length in milliseconds as its container tells it, or None."""
+    try:
+        return ogg_duration_ms(data) if container == "ogg" else webm_duration_ms(data)
+    except (IndexError, ValueError, struct.error):
+        return None
+
+
+def ogg_duration_ms(data: bytes) -> int | None:
+    """The last page's granule position in 48 kHz samples, less the pre-skip of OpusHead."""
+    last = data.rfind(OGG_MAGIC)
+    if last < 0 or last + 14 > len(data):
+        return None
+    granule = struct.unpack_from("<q", data, last + 6)[0]
+    head = data.find(b"OpusHead")
+    pre_skip = struct.unpack_from("<H", data, head + 10)[0] if 0 <= head and head + 12 <= len(data) else 0
+    if granule <= 0:
+        return None
+    return max(0, round((granule - pre_skip) * 1000 / OPUS_RATE))
+
+
+def _vint(data: bytes, position: int, keep_marker: bool) -> tuple[int, int, bool]:
+    """An EBML variable-length integer at position: (value, next position, all ones = unknown size)."""
+    first = data[position]
+    length = 1
+    while length <= 8 and not first & (0x80 >> (length - 1)):
+        length += 1
+    if length > 8:
+        raise ValueError("bad EBML length")
+    value = first if keep_marker else first & (0xFF >> length)
+    for byte in data[position + 1:position + length]:
+        value = (value << 8) | byte
+    if position + length > len(data):
+        raise ValueError("truncated")
+    unknown = not keep_marker and value == (1 << (7 * length)) - 1
+    return value, position + length, unknown
+
+
+def webm_duration_ms(data: bytes) -> int | None:
+    """Duration x TimecodeScale when present, else the last block's time plus one Opus frame.
+    Segment, Info, Cluster and BlockGroup are entered (their size may be unknown, as live recorders
+    write them); every other element is skipped by its size."""
+    position, scale, declared, cluster_time, last_block = 0, 1_000_000, None, 0, None
+    end = len(data)
+    while position < end:
+        element, position, _ = _vint(data, position, keep_marker=True)
+        size, position, unknown = _vint(data, position, keep_marker=False)
+        if element in DESCEND:
+            continue
+        if unknown or position + size > end:
+            break
+        payload = data[position:position + size]
+        if element == TIMECODE_SCALE:
+            scale = int.from_bytes(payload, "big") or scale
+        elif element == DURATION and size in (4, 8):
+            declared = struct.unpack(">f" if size == 4 else ">d", payload)[0]
+        elif element == CLUSTER_TIMECODE:
+            cluster_time = int.from_bytes(payload, "big")
+        elif element in (SIMPLE_BLOCK, BLOCK):
+            _, after_track, _ = _vint(payload, 0, keep_marker=False)
+            relative = struct.unpack_from(">h", payload, after_track)[0]
+            last_block = max(last_block or 0, cluster_time + relative)
+        position += size
+    if declared and declared > 0:
+        return round(declared * scale / 1_000_000)
+    if last_block is not None:
+        return round(last_block * scale / 1_000_000) + OPUS_FRAME_MS
+    return None
+
+
+def read_note(data: bytes) -> tuple[str | None, int | None]:
+    """(container, duration in ms) of an upload; (None, None) when it is neither WebM nor Ogg."""
+    container = container_of(data)
+    return (container, duration_ms(data, container)) if container else (None, None)
