@@ -271,10 +271,13 @@ class Config:
         self.WORK_SWEEP_SECONDS = _env_float("WORK_SWEEP_SECONDS", 15)
         # The companion writes first (a conversation's opt-in): after PROACTIVE_AFTER_HOURS without a
         # message (0: never), not in PROACTIVE_NIGHT ("22-8": hours in the user's time zone, UTC when
-        # unknown; empty: no night), looked for every PROACTIVE_CHECK_SECONDS (0: never).
+        # unknown; empty or two equal hours like "0-0": no night), looked for every PROACTIVE_CHECK_SECONDS
+        # (0: never); one that could not be written is tried again PROACTIVE_RETRY_SECONDS later (0: at
+        # the next check).
         self.PROACTIVE_AFTER_HOURS = _env_float("PROACTIVE_AFTER_HOURS", 20)
         self.PROACTIVE_NIGHT = night_from_env()
         self.PROACTIVE_CHECK_SECONDS = _env_float("PROACTIVE_CHECK_SECONDS", 60)
+        self.PROACTIVE_RETRY_SECONDS = _env_float("PROACTIVE_RETRY_SECONDS", 1800)
         self.RATE_LIMIT_LOGINS = _env_int("RATE_LIMIT_LOGINS", 20)  # per client address per minute
         self.RATE_LIMIT_SIGNUPS = _env_int("RATE_LIMIT_SIGNUPS", 5)  # per client address per hour
         self.RATE_LIMIT_STORAGE_URL = rate_limit_storage_from_env()

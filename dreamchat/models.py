@@ -197,6 +197,9 @@ class VoiceNote(db.Model):
     companion's words spoken by the TTS provider (kind "speech"), kept so it is made once."""
 
     __tablename__ = "voice_notes"
+    # Ids never reused (SQLite would give a deleted newest note's id again): /voice/<id> is cached
+    # by the owner's browser, which must not play a deleted recording for a new note.
+    __table_args__ = ({"sqlite_autoincrement": True},)
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
     user_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("users.id"), index=True)

@@ -16,7 +16,7 @@ LIVE_SERVER_ENV = {"REPLY_DELAY_SCALE": "0", "PROACTIVE_AFTER_HOURS": "0.0008", 
                    "PROACTIVE_CHECK_SECONDS": "0.3"}
 ROOT = Path(__file__).resolve().parent.parent
 SCREENSHOT = ROOT / "docs" / "proactive.png"
-PHONE_SCREENSHOT = ROOT / "test-artifacts" / "proactive-phone.png"
+PHONE_SCREENSHOT = ROOT / "docs" / "proactive-phone.png"
 
 
 def test_turn_it_on_and_she_writes_first_in_every_tab(browser, live_server):

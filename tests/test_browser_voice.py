@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser_support import CHROMIUM, CHROMIUM_ARGS, DESKTOP, WAIT_MS, PageProblems, open_chat, sign_up
+from tests.browser_support import (CHROMIUM, CHROMIUM_ARGS, DESKTOP, PHONE, WAIT_MS, PageProblems, horizontal_overflow,
+                                   open_chat, sign_up)
 
 # Imported after browser_support, which skips this module when Chromium is missing.
 from playwright.sync_api import expect, sync_playwright
@@ -100,6 +101,10 @@ def test_hold_to_record_send_play_and_see_it_in_another_tab(live_server, context
     # Played-back state shown once more for the screenshot.
     page.wait_for_timeout(400)
     page.screenshot(path=str(DOCS / "voice.png"))
+    page.set_viewport_size(PHONE)
+    expect(note.locator(".voice-note__play")).to_be_visible()
+    assert horizontal_overflow(page) == [], "nothing sticks out of a phone's width"
+    page.screenshot(path=str(DOCS / "voice-phone.png"))
     assert problems == [], problems
 
 

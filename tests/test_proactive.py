@@ -1,7 +1,7 @@
 """The companion writes first (opt-in per conversation): the socket switch, the periodic check, and
 the message itself, delivered like her replies. The check is called directly, with a `now` past the
 quiet period (PROACTIVE_AFTER_HOURS) instead of waiting it out."""
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -235,11 +235,16 @@ def test_the_model_is_told_to_write_first():
     assert any("the cinema" in m["content"] for m in messages if m["role"] == "user")
 
 
+def model_app(make_app, fake_openai):
+    """An app whose companion is the fake OpenAI-compatible model, with a quiet period of seconds and no night."""
+    return make_app(AI_PROVIDER="openai", AI_BASE_URL=fake_openai.base_url, AI_MODEL="fake-model", AI_API_KEY="sk-test",
+                    AI_MAX_RETRIES=0, AI_TIMEOUT_SECONDS=5, PROACTIVE_AFTER_HOURS=QUIET_HOURS, PROACTIVE_NIGHT=None)
+
+
 def test_with_a_model_the_model_writes_it_with_memory_and_stays_honest(make_app, auth_factory, fake_openai):
     from tests.fake_openai import reply
 
-    app = make_app(AI_PROVIDER="openai", AI_BASE_URL=fake_openai.base_url, AI_MODEL="fake-model", AI_API_KEY="sk-test",
-                   AI_MAX_RETRIES=0, AI_TIMEOUT_SECONDS=5, PROACTIVE_AFTER_HOURS=QUIET_HOURS, PROACTIVE_NIGHT=None)
+    app = model_app(make_app, fake_openai)
     _, sio = auth_factory(app)
     fake_openai.script(reply("Have fun at the cinema!"))
     chat(app, sio, "I'm going to the cinema tonight")
@@ -260,7 +265,7 @@ def test_a_model_failure_stores_nothing_and_a_later_check_tries_again(make_app, 
 
     app = make_app(AI_PROVIDER="openai", AI_BASE_URL=fake_openai.base_url, AI_MODEL="fake-model", AI_API_KEY="sk-test",
                    AI_MAX_RETRIES=0, AI_TIMEOUT_SECONDS=5, PROACTIVE_AFTER_HOURS=QUIET_HOURS, PROACTIVE_NIGHT=None,
-                   WORK_LEASE_SECONDS=1)
+                   WORK_LEASE_SECONDS=1, PROACTIVE_RETRY_SECONDS=0)  # 0: no backoff, the next check tries again
     _, sio = auth_factory(app)
     fake_openai.script(reply("Hello!"))
     chat(app, sio, "hello")
@@ -280,3 +285,140 @@ def test_her_first_message_cannot_be_regenerated_away(proactive_app, auth_factor
     ack = sio.emit("regenerate_reply", {"girl_id": "emma"}, callback=True)
     assert ack["ok"] is False and ack["error"]["code"] == "not_found"
     assert len(first_messages(app)) == 1
+
+
+def test_a_failed_first_message_backs_off_instead_of_calling_the_model_every_check(make_app, auth_factory,
+                                                                                   fake_openai):
+    from tests.fake_openai import reply, server_error
+
+    app = make_app(AI_PROVIDER="openai", AI_BASE_URL=fake_openai.base_url, AI_MODEL="fake-model", AI_API_KEY="sk-test",
+                   AI_MAX_RETRIES=0, AI_TIMEOUT_SECONDS=5, PROACTIVE_AFTER_HOURS=QUIET_HOURS, PROACTIVE_NIGHT=None,
+                   WORK_LEASE_SECONDS=1, PROACTIVE_RETRY_SECONDS=600)
+    _, sio = auth_factory(app)
+    fake_openai.script(reply("Hello!"))
+    chat(app, sio, "hello")
+    opt_in(sio)
+    fake_openai.script(server_error())
+    calls = len(fake_openai.requests)
+    assert check(app) == 0 and len(fake_openai.requests) == calls + 1
+    # The same process (the claim's owner) does not call the model again before PROACTIVE_RETRY_SECONDS,
+    # although its lease (WORK_LEASE_SECONDS) is long past; nor does another process.
+    assert check(app, now=later(30)) == 0 and check(app, now=later(300)) == 0
+    app.config["WORKER_ID"], owner = "another-process", app.config["WORKER_ID"]
+    assert check(app, now=later(300)) == 0
+    app.config["WORKER_ID"] = owner
+    assert len(fake_openai.requests) == calls + 1
+    # An empty text backs off too.
+    fake_openai.script(reply("   "))
+    assert check(app, now=later(700)) == 0 and len(fake_openai.requests) == calls + 2
+    assert check(app, now=later(1000)) == 0 and len(fake_openai.requests) == calls + 2
+    fake_openai.script(reply("Hey, how's your week going?"))
+    assert check(app, now=later(1400)) == 1 and first_messages(app)[0].content == "Hey, how's your week going?"
+
+
+def test_each_claim_is_timed_when_taken_not_when_the_check_began(make_app, auth_factory):
+    import time
+
+    app = make_app(PROACTIVE_AFTER_HOURS=0.0001, PROACTIVE_NIGHT=None, WORK_LEASE_SECONDS=1)  # quiet: 0.36 s
+    _, sio = auth_factory(app)
+    for girl in ("emma", "luna"):
+        chat(app, sio, "hello", girl_id=girl)
+        opt_in(sio, girl_id=girl)
+    time.sleep(0.5)
+    provider = app.extensions["reply_provider"]
+    original, leases = provider.compose, []
+
+    def slow_compose(request):
+        with app.app_context():  # the claim is live while the model writes, the second one too
+            expires = db.session.scalar(sa.text(
+                "SELECT claim_expires_at FROM conversation_settings WHERE claimed_by IS NOT NULL"))
+            db.session.remove()
+        leases.append((expires, utcnow()))
+        time.sleep(1.2)  # a slow model call, longer than the lease
+        return original(request)
+
+    provider.compose = slow_compose
+    try:
+        assert check(app, now=utcnow()) == 2
+    finally:
+        provider.compose = original
+    assert len(leases) == 2
+    for expires, at in leases:
+        expires = expires if not isinstance(expires, str) else datetime.fromisoformat(expires)
+        assert expires > at, (expires, at)
+
+
+def test_never_after_a_crisis_turn_even_with_a_photo_asked_for_after_it(proactive_app, auth_factory):
+    app = proactive_app
+    _, sio = auth_factory(app)
+    opt_in(sio)
+    chat(app, sio, "honestly there's no point living anymore, I want to kill myself")
+    ack = sio.emit("request_photo", {"girl_id": "emma"}, callback=True)
+    assert ack["ok"], ack
+    wait_for_background_work(app)
+    with app.app_context():
+        newest = db.session.scalars(sa.select(Message).order_by(Message.id.desc()).limit(2)).all()
+        assert newest[0].sender == "girl" and newest[0].safety is None and newest[1].safety == "crisis"
+    assert check(app) == 0 and check(app, now=later(86400)) == 0
+    chat(app, sio, "thanks, I called someone and I feel a bit safer now")
+    assert check(app, now=later(20)) == 1
+
+
+def test_set_proactive_shares_the_message_change_rate_limit(make_app, auth_factory):
+    app = make_app(PROACTIVE_AFTER_HOURS=QUIET_HOURS, PROACTIVE_NIGHT=None, RATE_LIMIT_MESSAGES=2)
+    _, sio = auth_factory(app)
+    opt_in(sio)
+    opt_in(sio, enabled=False)
+    refused = sio.emit("set_proactive", {"girl_id": "emma", "enabled": True}, callback=True)
+    assert refused["ok"] is False and refused["error"]["code"] == "rate_limited"
+    with app.app_context():
+        assert not db.session.scalar(sa.text("SELECT proactive FROM conversation_settings"))
+
+
+def add_voice_note_and_her_answer(app, transcript: str) -> None:
+    """A user voice note (transcribed, answered) and her reply after it, as the reply task stores them."""
+    with app.app_context():
+        user_id, companion_id = db.session.execute(
+            sa.select(Message.user_id, Message.companion_id).order_by(Message.id.desc()).limit(1)).one()
+        now = utcnow()
+        db.session.add(Message(user_id=user_id, companion_id=companion_id, sender="user", type="voice", content="",
+                               transcript=transcript, duration_ms=4000, created_at=now, answered_at=now))
+        db.session.add(Message(user_id=user_id, companion_id=companion_id, sender="girl", type="text",
+                               content="Oh, tell me more!", created_at=now, status="done"))
+        db.session.commit()
+
+
+def test_the_offline_first_message_speaks_the_language_of_voice_notes(proactive_app, auth_factory):
+    app = proactive_app
+    _, sio = auth_factory(app)
+    chat(app, sio, "ok")
+    opt_in(sio)
+    add_voice_note_and_her_answer(app, "hola, estoy muy cansada hoy, el día fue muy largo en el trabajo")
+    assert check(app) == 1
+    text = first_messages(app)[0].content
+    assert "¿" in text or "¡" in text, text  # a Spanish opener, not one in Emma's own French
+
+
+def test_a_model_writing_first_reads_what_was_said_in_voice_notes(make_app, auth_factory, fake_openai):
+    from tests.fake_openai import reply
+
+    app = model_app(make_app, fake_openai)
+    _, sio = auth_factory(app)
+    fake_openai.script(reply("Hi!"))
+    chat(app, sio, "hi")
+    opt_in(sio)
+    add_voice_note_and_her_answer(app, "my driving test is on Friday and I am nervous")
+    fake_openai.script(reply("Good luck for Friday!"))
+    assert check(app) == 1
+    said = [m["content"] for m in fake_openai.requests[-1]["messages"] if m["role"] == "user"]
+    assert any("my driving test is on Friday" in text for text in said), said
+    assert not any("[sent a voice note]" in text for text in said)
+
+
+def test_the_readme_documents_the_proactive_settings():
+    from pathlib import Path
+
+    readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+    night = next(line for line in readme.splitlines() if line.startswith("| `PROACTIVE_NIGHT`"))
+    assert "`0-0`" in night and "no night" in night  # parse_night("0-0") is None: no night, not all day
+    assert "| `PROACTIVE_RETRY_SECONDS` |" in readme

@@ -350,3 +350,175 @@ def test_deleting_the_account_erases_its_voice_notes(app, auth_factory):
     assert client.post("/account/delete", data={"password": PASSWORD}).status_code == 302
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count(VoiceNote.id))) == 0
+
+
+# --- review follow-ups: lengths the client cannot shorten, the body limit, the lease, safety, ids ------
+
+def test_a_container_cannot_say_it_is_shorter_than_it_is(monkeypatch):
+    from dreamchat.voice import audio
+
+    # WebM: a Duration of 1 s over 6 s of blocks counts as 6 s.
+    declared_short = webm_note(6000).replace(
+        _ebml(0x2AD7B1, (1_000_000).to_bytes(3, "big")),
+        _ebml(0x2AD7B1, (1_000_000).to_bytes(3, "big")) + _ebml(0x4489, struct.pack(">d", 1000.0)))
+    assert read_note(declared_short) == ("webm", 6000)
+    # Ogg: a last page saying 1 s after a page at 60 s counts as 60 s.
+    head = b"OpusHead" + bytes([1, 1]) + struct.pack("<HIhB", 0, 48000, 0, 0)
+    hidden = (_ogg_page(0, 0, head, 2) + _ogg_page(60_000 * 48, 1, b"\xfc" * 40)
+              + _ogg_page(1000 * 48, 2, b"\xfc" * 40, 4))
+    assert read_note(hidden) == ("ogg", 60_000)
+    # Whatever the container says, a file is at least its size at Opus's highest bitrate.
+    assert audio.min_duration_ms(640 * 1024) == 10_000
+    # The WebM walk reads a bounded number of elements (a file of tiny elements costs no more).
+    monkeypatch.setattr(audio, "MAX_WEBM_ELEMENTS", 1000)
+    tiny = b"\xec\x80" * 2000  # 2,000 empty Void elements, then a note
+    assert read_note(WEBM_HEADER_FOR_TESTS + tiny + webm_note(3000)[len(WEBM_HEADER_FOR_TESTS):]) == ("webm", None)
+
+
+WEBM_HEADER_FOR_TESTS = _ebml(0x1A45DFA3, _ebml(0x4282, b"webm"))
+
+
+def test_a_small_declared_length_does_not_make_a_large_file_short(make_app, auth_factory):
+    app = make_app(VOICE_MAX_SECONDS=2)
+    client, _ = auth_factory(app)
+    padding = _ebml(0xEC, b"\x00" * (400 * 1024))  # a Void element: 400 KB, at least 6 s of Opus
+    padded = webm_note(1000, declared=True) + padding
+    assert read_note(padded) == ("webm", 1000)
+    refused = upload(client, padded)
+    assert refused.status_code == 400 and refused.get_json()["error"]["code"] == "too_long"
+    unknown = b"\x1a\x45\xdf\xa3\x9f" + b"\x00" * (400 * 1024)  # duration_ms is the client's too
+    assert upload(client, unknown, duration_ms="1000").get_json()["error"]["code"] == "too_long"
+
+
+class UnreadableBody:
+    """A request body of `size` bytes that fails the test when anything reads it."""
+
+    def __init__(self, size: int) -> None:
+        self.size, self.position = size, 0
+
+    def tell(self) -> int:
+        return self.position
+
+    def seek(self, offset: int, whence: int = 0) -> None:
+        self.position = self.size if whence == 2 else offset
+
+    def read(self, *args):
+        raise AssertionError("the body was read")
+
+    readline = read
+
+
+@pytest.mark.parametrize("max_bytes, size", [(20000, 3 * 1024 * 1024), (0, 12 * 1024 * 1024)])
+def test_an_upload_over_the_limit_is_refused_unread_as_too_large(make_app, auth_factory, max_bytes, size):
+    app = make_app(VOICE_MAX_BYTES=max_bytes)
+    client, _ = auth_factory(app)
+    refused = client.post("/api/voice", input_stream=UnreadableBody(size),
+                          content_type="multipart/form-data; boundary=x")
+    assert refused.status_code == 413 and refused.get_json()["error"]["code"] == "too_large"
+    assert upload(client, webm_note(500)).status_code == 200
+
+
+def test_the_rate_limit_is_counted_before_the_audio_is_read(make_app, auth_factory, monkeypatch):
+    app = make_app(RATE_LIMIT_MESSAGES=1)
+    client, _ = auth_factory(app)
+    assert upload(client, b"RIFF\x00\x00\x00\x00WAVEfmt ").status_code == 415  # counts: it was parsed
+    from dreamchat.voice import routes
+
+    def must_not_parse(_data):
+        raise AssertionError("parsed past the rate limit")
+
+    monkeypatch.setattr(routes, "read_note", must_not_parse)
+    refused = upload(client, webm_note(500))
+    assert refused.status_code == 429 and refused.get_json()["error"]["code"] == "rate_limited"
+
+
+class ClaimWatchingTranscriber:
+    """An STT provider that notes how long the conversation's claim still has to run when asked."""
+
+    def __init__(self, app, text="sunset was amazing"):
+        self.app, self.text, self.remaining = app, text, []
+
+    def transcribe(self, data, mime):
+        from dreamchat.models import ReplyClaim, utcnow
+
+        expires = db.session.scalar(sa.select(ReplyClaim.expires_at))
+        db.session.close()
+        self.remaining.append((expires - utcnow()).total_seconds())
+        return self.text
+
+
+def test_each_transcription_is_covered_by_the_reply_claim(make_app, auth_factory):
+    app = make_app(STT_TIMEOUT_SECONDS=100, WORK_LEASE_SECONDS=60)
+    stt = app.extensions["transcriber"] = ClaimWatchingTranscriber(app)
+    client, sio = auth_factory(app)
+    upload(client, webm_note(1000))
+    reply_to(sio)
+    wait_for_background_work(app)
+    # The provider may take its timeout twice (one retry): the claim covers that, not one lease.
+    assert len(stt.remaining) == 1 and stt.remaining[0] > 2 * 100
+
+
+def test_transcription_stops_when_another_process_took_the_conversation(make_app, auth_factory):
+    from dreamchat.tasks.voice import transcribe_voice_notes
+
+    app = make_app()
+    client, sio = auth_factory(app)
+    upload(client, webm_note(1000))
+    reply_to(sio)
+    wait_for_background_work(app)
+    stt = ClaimWatchingTranscriber(app)
+    with app.app_context():  # the note unanswered again, as when the claim was lost before her reply
+        db.session.execute(sa.update(Message).values(answered_at=None))
+        db.session.commit()
+        app.extensions["transcriber"] = stt
+        user_id, companion_id = db.session.execute(sa.select(Message.user_id, Message.companion_id)).first()
+        assert transcribe_voice_notes(app, user_id, companion_id, keep_claim=lambda: False) is False
+        assert stt.remaining == []
+        assert db.session.scalar(sa.select(VoiceNote.transcription)) is None  # left for the new owner
+
+
+def test_a_crisis_said_in_a_voice_note_blocks_photos_until_she_answers(app, auth_factory):
+    from dreamchat.companions import directory
+    from dreamchat.models import Sender, User, utcnow
+
+    client, sio = auth_factory(app)
+    with app.app_context():
+        user_id = db.session.scalar(sa.select(User.id))
+        db.session.add(Message(user_id=user_id, companion_id=directory.by_slug("luna").id, sender=Sender.USER,
+                               type="voice", content="", transcript="I want to kill myself tonight",
+                               status="done", created_at=utcnow()))
+        db.session.commit()
+    refused = sio.emit("request_photo", {"girl_id": "luna"}, callback=True)
+    assert not refused["ok"] and refused["error"]["code"] == "not_now"
+
+
+def test_what_a_voice_note_says_about_the_user_is_remembered(make_app, auth_factory):
+    from dreamchat.models import MemoryFact
+
+    app = make_app()
+    words = "my name is Sam and I love hiking in the mountains"
+    app.extensions["transcriber"] = ClaimWatchingTranscriber(app, words)
+    client, sio = auth_factory(app)
+    upload(client, webm_note(1000))
+    reply_to(sio)
+    wait_for_background_work(app)
+    with app.app_context():
+        facts = {(fact.kind, fact.value) for fact in db.session.scalars(sa.select(MemoryFact))}
+    assert ("name", "Sam") in facts and ("likes", "hiking in the mountains") in facts
+
+
+def test_a_deleted_voice_notes_id_is_never_given_again(app, auth_factory):
+    from sqlalchemy.schema import CreateTable
+
+    client, sio = auth_factory(app)
+    first = upload(client, webm_note(700)).get_json()["message"]
+    reply_to(sio)
+    wait_for_background_work(app)
+    assert sio.emit("delete_message", {"girl_id": "luna", "message_id": first["id"]}, callback=True)["ok"]
+    second = upload(client, webm_note(900)).get_json()["message"]
+    assert second["audio_url"] != first["audio_url"]
+    assert client.get(first["audio_url"]).status_code == 404
+    with app.app_context():  # the migration and the model alike
+        table_sql = db.session.scalar(sa.text("SELECT sql FROM sqlite_master WHERE name = 'voice_notes'"))
+        assert "AUTOINCREMENT" in table_sql
+        assert "AUTOINCREMENT" in str(CreateTable(VoiceNote.__table__).compile(db.engine))

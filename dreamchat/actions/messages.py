@@ -280,6 +280,7 @@ def retry_reply(user_id: int, companion: Companion) -> bool:
 
 def awaits_crisis_reply(user_id: int, companion_id: int) -> bool:
     """True while a message the companion has not answered yet may come from a person in crisis:
-    that turn gets a crisis reply and no photo."""
-    waiting = db.session.scalars(sa.select(Message.content).where(Message.awaiting_reply(user_id, companion_id)))
+    that turn gets a crisis reply and no photo. A voice note counts by its transcript once it has one."""
+    waiting = db.session.scalars(sa.select(sa.func.coalesce(Message.transcript, Message.content))
+                                 .where(Message.awaiting_reply(user_id, companion_id)))
     return any(detect_crisis(text) for text in waiting)

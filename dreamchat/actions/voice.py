@@ -7,6 +7,7 @@ import sqlalchemy as sa
 
 from dreamchat import tasks, writer
 from dreamchat.actions.events import record_event
+from dreamchat.actions.memory import remember_facts
 from dreamchat.actions.messages import (BREAK_GAP, NOTE_CHATTING, StoredMessage, find_by_client_id,
                                         insert_user_message, remind_to_take_a_break)
 from dreamchat.companions.directory import CompanionRef
@@ -56,7 +57,8 @@ def store_voice_message(user_id: int, companion: CompanionRef, client_id: str, m
 
 def store_transcript(user_id: int, message_id: int, transcript: str | None) -> bool:
     """What the STT provider heard in a voice note (None: it failed; the note is not asked again).
-    A transcript is shown under the note in every tab (message_updated). False when the note is gone."""
+    A transcript is shown under the note in every tab (message_updated) and its facts remembered
+    (remember_facts, as for a typed message). False when the note is gone."""
     message = db.session.scalar(sa.select(Message).where(Message.id == message_id, Message.user_id == user_id,
                                                          Message.type == "voice"))
     if message is None or message.voice_note_id is None:
@@ -68,6 +70,7 @@ def store_transcript(user_id: int, message_id: int, transcript: str | None) -> b
         message.transcript = transcript
         db.session.flush()
         record_event(user_id, "message_updated", {"message": message.to_dict()})
+        remember_facts(user_id, message.companion_id, transcript)  # as a typed message's words are
     db.session.commit()
     return True
 

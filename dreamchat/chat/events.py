@@ -230,9 +230,10 @@ def on_react_message(payload: dict) -> dict:
 def on_set_proactive(payload: dict) -> dict:
     """{girl_id, enabled} -> {ok, enabled, seq}: whether the companion may write first in this
     conversation after a quiet period (off by default). Emits proactive_changed to every tab (seq
-    null: it already was so, nothing emitted)."""
+    null: it already was so, nothing emitted). Shares the message rate limit (check_change_rate)."""
     companion = require_companion(payload)
     enabled = require_bool(payload, "enabled")
+    check_change_rate(current_user.id)
     seq = proactive.set_proactive(current_user.id, companion, enabled)
     return {"ok": True, "enabled": enabled, "seq": seq}
 

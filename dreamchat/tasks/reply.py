@@ -136,7 +136,10 @@ class ReplyTask:
                 scheduler.pause(1.2)
                 scheduler.wait_while_user_types(self.key)
                 scheduler.take_more_messages(self.key)
-                transcribe_voice_notes(self.app, user_id, companion_id)
+                keep_claim = lambda: scheduler.renew_claim(self.key, scheduler.transcription_lease)  # noqa: E731
+                if not transcribe_voice_notes(self.app, user_id, companion_id, keep_claim):
+                    self.set_typing(False)  # another process took the conversation over: it answers
+                    return scheduler._finish_unclaimed(self.key)
                 with scheduler.cpu_slot():
                     reply_input = self._load_reply_input()
                     db.session.close()

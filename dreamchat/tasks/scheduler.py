@@ -65,6 +65,10 @@ class TaskScheduler:
         self.lease = timedelta(seconds=app.config["WORK_LEASE_SECONDS"])
         # A photo is claimed for as long as its provider may take, and a little more.
         self.photo_lease = timedelta(seconds=app.config["PHOTO_TIMEOUT_SECONDS"] + app.config["WORK_LEASE_SECONDS"])
+        # Before each voice note is transcribed the conversation is claimed for as long as the STT
+        # provider may take (its timeout, twice with the client's one retry), and a little more.
+        self.transcription_lease = timedelta(seconds=2 * app.config["STT_TIMEOUT_SECONDS"]
+                                             + app.config["WORK_LEASE_SECONDS"])
         self._photos_running: set[int] = set()
         slots = app.config.get("MAX_CONCURRENT_REPLIES", 0)
         self._cpu_slots = threading.BoundedSemaphore(slots) if slots else None
@@ -326,9 +330,10 @@ class TaskScheduler:
                     self._conversations.pop(key, None)
         return True
 
-    def renew_claim(self, key: Key) -> None:
-        """A running reply task keeps its conversation (at each step, and while a reply streams)."""
-        claims.claim_conversation(*key, self.worker_id, self.lease)
+    def renew_claim(self, key: Key, lease: timedelta | None = None) -> bool:
+        """A running reply task keeps its conversation (at each step, and while a reply streams), for
+        `lease` (WORK_LEASE_SECONDS unless told); False when another process has taken it over."""
+        return claims.claim_conversation(*key, self.worker_id, lease or self.lease)
 
     def _release_after_failure(self, key: Key) -> None:
         """Let the next message start a new task; one that arrived meanwhile starts it now."""

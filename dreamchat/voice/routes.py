@@ -7,6 +7,7 @@ import logging
 import sqlalchemy as sa
 from flask import Blueprint, current_app, jsonify, request, send_file
 from flask_login import current_user, login_required
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from dreamchat import quotas
 from dreamchat.actions import messages, voice
@@ -15,7 +16,7 @@ from dreamchat.extensions import db
 from dreamchat.models import Message, Sender, VoiceNote
 from dreamchat.offload import run_blocking
 from dreamchat.providers import ProviderError
-from dreamchat.voice.audio import MIME_TYPES, read_note
+from dreamchat.voice.audio import MIME_TYPES, min_duration_ms, read_note
 
 log = logging.getLogger(__name__)
 
@@ -24,6 +25,8 @@ bp = Blueprint("voice", __name__)
 # Recorders stop a frame or two after the limit: a note this much longer is still taken.
 DURATION_GRACE_MS = 1000
 AUDIO_MAX_AGE_SECONDS = 3600
+# What a multipart body holds besides the audio: boundaries, part headers, the other fields.
+MULTIPART_SLACK_BYTES = 16 * 1024
 
 
 def api_error(status: int, code: str, message: str, retry_after: int | None = None):
@@ -32,6 +35,32 @@ def api_error(status: int, code: str, message: str, retry_after: int | None = No
     if retry_after:
         response.headers["Retry-After"] = str(retry_after)
     return response
+
+
+def too_large():
+    limit = current_app.config["VOICE_MAX_BYTES"] or request.max_content_length or 0
+    return api_error(413, "too_large", f"A voice note can be at most {limit // 1024} KB.")
+
+
+@bp.url_value_preprocessor
+def limit_the_upload_body(endpoint: str | None, values: dict | None) -> None:
+    """Before anything reads an upload's body (the CSRF check reads the form): a body larger than
+    VOICE_MAX_BYTES and a multipart's slack is refused unread, by its Content-Length, or as soon as
+    reading passes the limit (no Content-Length). With VOICE_MAX_BYTES 0 the app's MAX_CONTENT_LENGTH holds."""
+    if endpoint != "voice.upload":
+        return
+    max_bytes = current_app.config["VOICE_MAX_BYTES"]
+    if max_bytes:
+        request.max_content_length = max_bytes + MULTIPART_SLACK_BYTES
+    limit = request.max_content_length
+    if limit and (request.content_length or 0) > limit:
+        raise RequestEntityTooLarge()
+
+
+@bp.errorhandler(RequestEntityTooLarge)
+def body_too_large(error: RequestEntityTooLarge):
+    """An upload over the limit: the documented too_large, whichever limit it passed."""
+    return too_large()
 
 
 def client_duration_ms(raw: str | None) -> int | None:
@@ -50,41 +79,49 @@ def upload():
     Refused with a JSON error: 400 for a missing field or a note over VOICE_MAX_SECONDS, 404 for an
     unknown companion, 413 over VOICE_MAX_BYTES, 415 for audio that is not WebM or Ogg, 429 past the
     message rate or daily limit (the limits of send_message). A client_id already stored returns that
-    message (200, duplicate true) and stores nothing."""
+    message (200, duplicate true) and stores nothing.
+
+    The body is refused (413 too_large) before it is read when it is larger than VOICE_MAX_BYTES and
+    a multipart's slack (with VOICE_MAX_BYTES 0, the app's request limit MAX_CONTENT_LENGTH still
+    holds); the rate and daily limits are checked before the audio is parsed, and the length counted
+    is never less than the file's size at Opus's highest bitrate (voice/audio.py min_duration_ms)."""
     config = current_app.config
+    max_bytes = config["VOICE_MAX_BYTES"]
+    form = request.form
+    upload_file = request.files.get("audio")
     try:
-        companion = require_companion({"girl_id": request.form.get("girl_id")})
+        companion = require_companion({"girl_id": form.get("girl_id")})
     except InputError as error:
         return api_error(404 if error.code == "not_found" else 400, error.code, error.message)
-    client_id = request.form.get("client_id") or ""
+    client_id = form.get("client_id") or ""
     if not CLIENT_ID_PATTERN.fullmatch(client_id):
         return api_error(400, "invalid", "client_id must be 8 to 64 letters, digits, dashes or underscores.")
-    upload_file = request.files.get("audio")
     if upload_file is None:
         return api_error(400, "invalid", "Attach the recording as the file field `audio`.")
-    max_bytes = config["VOICE_MAX_BYTES"]
     audio = upload_file.read(max_bytes + 1) if max_bytes else upload_file.read()
     if max_bytes and len(audio) > max_bytes:
-        return api_error(413, "too_large", f"A voice note can be at most {max_bytes // 1024} KB.")
+        return too_large()
+    existing = messages.find_by_client_id(current_user.id, client_id)
+    if existing is not None:
+        return jsonify(message=existing.to_dict(), seq=None, duplicate=True)
+    try:  # before the audio is parsed: a refused upload costs no parsing
+        quotas.check(current_user.id, "message")
+    except quotas.LimitReached as refused:
+        return api_error(429, refused.code, refused.message, refused.retry_after)
     container, duration = run_blocking(read_note, audio)
     if container is None:
         return api_error(415, "unsupported_type", "Voice notes must be Opus audio in WebM or Ogg.")
     max_ms = int(config["VOICE_MAX_SECONDS"] * 1000)
     if duration is None:
-        duration = client_duration_ms(request.form.get("duration_ms"))
+        duration = client_duration_ms(form.get("duration_ms"))
         if duration is None:
             return api_error(400, "invalid", "The recording does not say how long it is: send duration_ms.")
+    # The container and duration_ms are the client's: a note is never shorter than its size allows.
+    duration = max(duration, min_duration_ms(len(audio)))
     if max_ms and duration > max_ms + DURATION_GRACE_MS:
         return api_error(400, "too_long", f"A voice note can be at most {config['VOICE_MAX_SECONDS']:g} seconds.")
     if max_ms:
         duration = min(duration, max_ms)
-    existing = messages.find_by_client_id(current_user.id, client_id)
-    if existing is not None:
-        return jsonify(message=existing.to_dict(), seq=None, duplicate=True)
-    try:
-        quotas.check(current_user.id, "message")
-    except quotas.LimitReached as refused:
-        return api_error(429, refused.code, refused.message, refused.retry_after)
     stored = voice.send_voice_message(current_user.id, companion, client_id, MIME_TYPES[container], audio, duration)
     if stored.created:
         quotas.count_generation(current_user.id)

@@ -28,6 +28,7 @@ def upgrade():
         sa.Column("created_at", sa.DateTime(), nullable=False),
         sa.ForeignKeyConstraint(["user_id"], ["users.id"]),
         sa.PrimaryKeyConstraint("id"),
+        sqlite_autoincrement=True,  # ids never reused: /voice/<id> is cached by the browser
     )
     op.create_index("ix_voice_notes_user_id", "voice_notes", ["user_id"])
     for column in AUDIO_COLUMNS:

@@ -66,7 +66,8 @@ DAY_TOPICS = ("now", "day", "evening")
 
 def language_of(request: ReplyRequest, persona: Persona) -> str:
     """The conversation's language: the user's latest messages', else hers."""
-    said = [line.content for line in reversed(request.history) if line.sender == "user" and line.type == "text"]
+    said = [line.content for line in reversed(request.history)  # a voice note's content is its transcript
+            if line.sender == "user" and line.type in ("text", "voice")]
     language = next(filter(None, map(detect_language, said[:5])), None) or persona.language or "en"
     return language if language in OPENERS["plain"] else "en"
 
