@@ -15,8 +15,8 @@ expect.set_options(timeout=WAIT_MS)
 LIVE_SERVER_ENV = {"REPLY_DELAY_SCALE": "0", "PROACTIVE_AFTER_HOURS": "0.0008", "PROACTIVE_NIGHT": "",
                    "PROACTIVE_CHECK_SECONDS": "0.3"}
 ROOT = Path(__file__).resolve().parent.parent
-SCREENSHOT = ROOT / "docs" / "proactive.png"
-PHONE_SCREENSHOT = ROOT / "docs" / "proactive-phone.png"
+SCREENSHOT = ROOT / "test-artifacts" / "proactive.png"
+PHONE_SCREENSHOT = ROOT / "test-artifacts" / "proactive-phone.png"
 
 
 def test_turn_it_on_and_she_writes_first_in_every_tab(browser, live_server):
@@ -54,6 +54,7 @@ def test_turn_it_on_and_she_writes_first_in_every_tab(browser, live_server):
     page.wait_for_timeout(1500)                                          # more checks: still one
     expect(page.locator('.message:has(.message__first)')).to_have_count(1)
     page.evaluate("() => document.fonts && document.fonts.ready")
+    SCREENSHOT.parent.mkdir(exist_ok=True)
     page.screenshot(path=str(SCREENSHOT))
 
     page.set_viewport_size(PHONE)                                        # rendered by the server too

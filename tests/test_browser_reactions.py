@@ -16,7 +16,7 @@ from playwright.sync_api import Page, expect
 
 expect.set_options(timeout=WAIT_MS)
 LIVE_SERVER_ENV = {"REPLY_DELAY_SCALE": "0.1"}
-DOCS = Path(__file__).resolve().parent.parent / "docs"
+ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 
 HER_MESSAGES = '.message[data-sender="girl"]'
 USER_MESSAGES = '.message[data-sender="user"]'
@@ -129,7 +129,8 @@ def test_screenshot_for_the_docs(live_server, context):
     open_menu(page, her_last(page))
     page.get_by_role("menuitem", name="Reply").click()
     open_menu(page, her_last(page))
-    page.screenshot(path=str(DOCS / "reactions.png"))
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "reactions.png"))
 
     # At phone width nothing sticks out sideways: her portrait, the pills, the quotes, the menu.
     page.set_viewport_size(PHONE)

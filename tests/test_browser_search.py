@@ -67,7 +67,8 @@ def test_search_finds_highlights_and_opens_the_message_in_context(live_server, p
     expect(results.locator("img:not(.search-option__avatar)")).to_have_count(0)
     assert page.evaluate("window.__searchXss") is None
 
-    page.screenshot(path=str(ROOT / "docs" / "search.png"))
+    (ROOT / "test-artifacts").mkdir(exist_ok=True)
+    page.screenshot(path=str(ROOT / "test-artifacts" / "search.png"))
 
     # Escape closes the list; the arrow keys open it and move; Enter opens the active result.
     box.press("Escape")

@@ -16,7 +16,7 @@ from playwright.sync_api import expect, sync_playwright
 
 expect.set_options(timeout=WAIT_MS)
 LIVE_SERVER_ENV = {"REPLY_DELAY_SCALE": "0.1"}
-DOCS = Path(__file__).resolve().parent.parent / "docs"
+ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 MEDIA_ARGS = ["--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
               "--autoplay-policy=no-user-gesture-required"]
 
@@ -100,11 +100,12 @@ def test_hold_to_record_send_play_and_see_it_in_another_tab(live_server, context
 
     # Played-back state shown once more for the screenshot.
     page.wait_for_timeout(400)
-    page.screenshot(path=str(DOCS / "voice.png"))
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "voice.png"))
     page.set_viewport_size(PHONE)
     expect(note.locator(".voice-note__play")).to_be_visible()
     assert horizontal_overflow(page) == [], "nothing sticks out of a phone's width"
-    page.screenshot(path=str(DOCS / "voice-phone.png"))
+    page.screenshot(path=str(ARTIFACTS / "voice-phone.png"))
     assert problems == [], problems
 
 
