@@ -11,6 +11,7 @@ from playwright.sync_api import expect
 
 LIVE_SERVER_ENV = {"REPLY_DELAY_SCALE": "0.5"}
 DOCS = Path(__file__).resolve().parent.parent / "docs"
+ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 
 
 def test_a_group_chat_from_the_form_to_two_answers(page, live_server):
@@ -55,6 +56,11 @@ def test_a_group_chat_from_the_form_to_two_answers(page, live_server):
     page.reload()
     expect(page.locator(".message--girl")).to_have_count(count)
     expect(page.locator(".message--girl").nth(1).locator(".message__author")).to_have_text("Luna")
+    page.set_viewport_size(DESKTOP)
+    page.goto(live_server.url + "/")
+    expect(page.locator(".companion-card--group")).to_contain_text("Movie night")
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "group-list.png"), full_page=True)
     page.goto(live_server.url + "/chat/emma")
     expect(page.locator("#messages .message")).to_have_count(0)
     assert page.problems == []

@@ -233,3 +233,34 @@ def test_the_lists_count_her_unread_group_messages(make_app, auth_factory):
     with app.app_context():
         assert groups.unread_counts(user_id) == {}
     assert 'data-group-id="%d"' % group_id in client.get("/").get_data(as_text=True)
+
+
+def test_the_providers_know_it_is_a_group():
+    from dreamchat.ai import ChatLine, ReplyRequest
+    from dreamchat.ai.offline import OfflineReplyProvider
+    from dreamchat.ai.prompt import build_messages
+    from dreamchat.companions.persona import Persona
+
+    persona = Persona(slug="luna", name="Luna", age=24, city="", tagline="t", personality="calm",
+                      interests=(), traits=(), style="", greeting="hi", language="en", appearance="", colors=())
+    request = ReplyRequest(persona=persona, user_name="alex",
+                           history=(ChatLine("user", "hi all"), ChatLine("girl", "Emma: hey Alex!")),
+                           new_messages=("hi all",), conversation_key="1:group1:luna:3", group=("Emma",))
+    notes = " ".join(message["content"] for message in build_messages(request, 4000))
+    assert "group chat" in notes and "Emma" in notes
+    brief = OfflineReplyProvider().compose(ReplyRequest(**{**request.__dict__, "brief": True}))
+    assert len(brief.text) < 60 and ("Emma" in brief.text or "Same here" in brief.text)
+
+
+def test_the_export_holds_the_group_chats(make_app, auth_factory):
+    app = make_app(GROUP_TEST_SPEAKERS=("emma", "luna"))
+    client, sio = auth_factory(app)
+    group_id = new_group(app, client, "emma", "luna")
+    send(sio, group_id, "Hello there")
+    wait_for_events(sio, lambda evs: len(her_messages(evs)) >= 2)
+    wait_for_background_work(app)
+    exported = client.get("/account/export").get_json()
+    assert exported["conversations"] == []
+    [chat] = exported["group_chats"]
+    assert chat["name"] == "Friends" and [m["slug"] for m in chat["members"]] == ["emma", "luna"]
+    assert [m["sender"] for m in chat["messages"]] == ["user", "girl", "girl"]

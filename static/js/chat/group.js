@@ -92,6 +92,15 @@ function startGroupChat(page) {
 
   function apply(name, payload) {
     if (name === "group_message_received" && payload.message) show(payload.message);
+    if (name === "chat_error" && payload.group_id === groupId) {
+      // The turn (or its photo) failed: said in the conversation; the message is saved and answered later.
+      const notice = el("div", "system-notice", payload.message || "Something went wrong.");
+      notice.setAttribute("role", "alert");
+      list.append(notice);
+      typing.clear();
+      showTyping();
+      scrollDown();
+    }
     if (name === "group_message_read" && payload.group_id === groupId) {
       for (const id of payload.message_ids || []) {
         const node = list.querySelector(`[data-id="${id}"]`);
@@ -148,7 +157,7 @@ function startGroupChat(page) {
     canSend = true;
     outbox.pump();
   });
-  for (const name of ["group_message_received", "group_message_read"]) {
+  for (const name of ["group_message_received", "group_message_read", "chat_error"]) {
     socket.on(name, (payload) => sequencer.accept(name, payload));
   }
   socket.on("typing", (payload) => {
