@@ -180,6 +180,8 @@ class Photo(db.Model):
     # The process making it, until claim_expires_at (tasks/claims.py): made once across processes.
     claimed_by: so.Mapped[str | None] = so.mapped_column(sa.String(80))
     claim_expires_at: so.Mapped[datetime | None]
+    # A photo asked for in a group chat: delivered there (a group message), never in the one-to-one chat.
+    group_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("groups.id"))
 
     __table_args__ = (
         sa.UniqueConstraint("user_id", "request_id", name="uq_photo_user_request"),
@@ -409,3 +411,73 @@ class MemoryFact(db.Model):
 
     def as_line(self) -> str:
         return f"{self.kind}: {self.value}"
+
+
+class Group(db.Model):
+    """A group chat: the user with 2-4 companions (group_members). Its messages are group_messages,
+    never messages, so one-to-one conversations and their queries are untouched. claimed_by and
+    claim_expires_at: the process answering the group right now (tasks/claims.py), a lease."""
+
+    __tablename__ = "groups"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    user_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("users.id"), index=True)
+    name: so.Mapped[str] = so.mapped_column(sa.String(60))
+    created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
+    claimed_by: so.Mapped[str | None] = so.mapped_column(sa.String(80))
+    claim_expires_at: so.Mapped[datetime | None]
+
+    members: so.Mapped[list[GroupMember]] = so.relationship(
+        order_by="GroupMember.position", lazy="selectin", cascade="all, delete-orphan")
+
+    __table_args__ = ({"sqlite_autoincrement": True},)
+
+    @property
+    def companions(self) -> list[Companion]:
+        return [member.companion for member in self.members]
+
+
+class GroupMember(db.Model):
+    __tablename__ = "group_members"
+
+    group_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("groups.id"), primary_key=True)
+    companion_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("companions.id"), primary_key=True)
+    position: so.Mapped[int] = so.mapped_column(default=0)
+
+    companion: so.Mapped[Companion] = so.relationship(lazy="joined")
+
+
+class GroupMessage(db.Model):
+    """A message of a group chat. The user's (sender "user", companion_id NULL) stay unanswered
+    (answered_at NULL) until every reply of their turn is stored; her replies (sender "girl",
+    companion_id: the companion who wrote it) carry their turn (turn_id: the newest user message they
+    answer) and their place in it (turn_index), unique, so a resumed turn never stores one twice."""
+
+    __tablename__ = "group_messages"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    group_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("groups.id"))
+    user_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("users.id"))
+    companion_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("companions.id"))
+    sender: so.Mapped[str] = so.mapped_column(sa.String(8))
+    type: so.Mapped[str] = so.mapped_column(sa.String(8), default="text")
+    content: so.Mapped[str] = so.mapped_column(sa.Text)
+    client_id: so.Mapped[str | None] = so.mapped_column(sa.String(64))
+    photo_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("photos.id"))
+    created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
+    read_at: so.Mapped[datetime | None]
+    answered_at: so.Mapped[datetime | None]
+    turn_id: so.Mapped[int | None]
+    turn_index: so.Mapped[int | None]
+    safety: so.Mapped[str | None] = so.mapped_column(sa.String(16))
+    resources_json: so.Mapped[str | None] = so.mapped_column(sa.Text)
+
+    __table_args__ = (
+        sa.Index("ix_group_messages_group", "group_id", "id"),
+        sa.Index("ix_group_messages_unanswered", "group_id", "id", **_partial("answered_at IS NULL")),
+        # Messages not read yet: hers until the user sees them, the user's until their turn is answered.
+        sa.Index("ix_group_messages_unread", "group_id", "id", **_partial("read_at IS NULL")),
+        sa.UniqueConstraint("user_id", "client_id", name="uq_group_message_user_client"),
+        sa.UniqueConstraint("turn_id", "turn_index", name="uq_group_message_turn"),
+        {"sqlite_autoincrement": True},
+    )

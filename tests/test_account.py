@@ -213,7 +213,7 @@ def test_the_export_holds_the_users_data_and_nothing_else(app, client, auth, soc
     assert not any("photos.data" in statement for statement in statements)
 
     data = json.loads(body)
-    assert set(data) == {"exported_at", "user", "conversations", "memory", "photos"}
+    assert set(data) == {"exported_at", "user", "conversations", "group_chats", "memory", "photos"}
     assert data["user"]["username"] == "alex" and data["user"]["created_at"].endswith("Z")
     by_slug = {c["companion"]["slug"]: c for c in data["conversations"]}
     assert set(by_slug) == {"emma", "luna"} and by_slug["emma"]["companion"]["name"] == "Emma"

@@ -44,3 +44,20 @@ def test_a_deleted_messages_id_is_never_given_again(app, auth_factory):
         ids = list(db.session.scalars(sa.text("SELECT id FROM messages ORDER BY id")))
     assert ids[0] == first["message"]["id"] and regenerated["deleted_id"] not in ids
     assert ids[-1] > regenerated["deleted_id"]
+
+
+from tests.test_search import postgres_app  # noqa: E402,F401 - the fixture: a fresh migrated PostgreSQL database
+
+
+def test_on_postgresql_the_migrations_build_exactly_the_models_and_go_down_and_up(postgres_app):
+    from flask_migrate import downgrade, upgrade
+
+    from tests.conftest import ROOT
+
+    test_the_migrations_build_exactly_the_models(postgres_app)
+    with postgres_app.app_context():
+        downgrade(directory=str(ROOT / "migrations"), revision="0016_voice_notes")
+        assert "groups" not in sa.inspect(db.engine).get_table_names()
+        upgrade(directory=str(ROOT / "migrations"))
+        db.session.remove()
+    test_the_migrations_build_exactly_the_models(postgres_app)

@@ -165,8 +165,28 @@ def export_json(user_id: int, profile: dict) -> Iterator[str]:
         for position, message in enumerate(messages):
             yield ("," if position else "") + json.dumps(message.to_dict())
         yield "]}"
+    yield '], "group_chats": ['
+    yield from exported_group_chats(user_id)
     yield '], "memory": %s, "photos": %s}' % (json.dumps(exported_memory(user_id)),
                                               json.dumps(exported_photos(user_id)))
+
+
+def exported_group_chats(user_id: int) -> Iterator[str]:
+    """Each group chat: its name, members and messages (as on the wire), in pieces."""
+    from dreamchat.actions import groups
+    from dreamchat.models import GroupMessage
+
+    table = GroupMessage.__table__
+    for index, group in enumerate(groups.user_groups(user_id)):
+        members = group.companions
+        slugs = {companion.id: companion.slug for companion in members}
+        yield ("," if index else "") + '{"name": %s, "members": %s, "messages": [' % (
+            json.dumps(group.name), json.dumps([{"slug": c.slug, "name": c.name} for c in members]))
+        rows = db.session.execute(sa.select(table).where(table.c.group_id == group.id).order_by(table.c.id)
+                                  .execution_options(yield_per=EXPORT_BATCH_SIZE))
+        for position, row in enumerate(rows):
+            yield ("," if position else "") + json.dumps(groups.message_dict(row, slugs))
+        yield "]}"
 
 
 def companions_talked_to(user_id: int) -> list[Companion]:

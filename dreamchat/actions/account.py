@@ -82,6 +82,10 @@ def delete_account(user_id: int) -> None:
     reply or photo task cannot add a row meanwhile: its insert waits and then fails on the
     foreign key, and nothing of the user is left behind."""
     db.session.execute(sa.select(User.id).where(User.id == user_id).with_for_update())
+    # Group members have no user_id of their own: theirs is their group's.
+    groups, members = db.metadata.tables["groups"], db.metadata.tables["group_members"]
+    db.session.execute(members.delete().where(members.c.group_id.in_(
+        sa.select(groups.c.id).where(groups.c.user_id == user_id))))
     for table in tables_owned_by_users():
         db.session.execute(table.delete().where(table.c.user_id == user_id))
     db.session.execute(User.__table__.delete().where(User.__table__.c.id == user_id))

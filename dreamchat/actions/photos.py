@@ -14,18 +14,22 @@ def find_photo(user_id: int, request_id: str) -> Photo | None:
     return db.session.scalar(sa.select(Photo).where(Photo.user_id == user_id, Photo.request_id == request_id))
 
 
-def request_photo(user_id: int, companion: Companion, context: str, request_id: str) -> Photo:
-    """Record a photo request and start making it; a request_id seen before is not made twice."""
+def request_photo(user_id: int, companion: Companion, context: str, request_id: str,
+                  group_id: int | None = None) -> Photo:
+    """Record a photo request and start making it; a request_id seen before is not made twice.
+    group_id: asked in a group chat, where it is delivered (no photo_pending: the group page shows it once made)."""
     context = " ".join(context.split())[:200]
     photo = find_photo(user_id, request_id)
     if photo is not None:
         return photo
-    photo = Photo(user_id=user_id, companion_id=companion.id, context=context, request_id=request_id)
+    photo = Photo(user_id=user_id, companion_id=companion.id, context=context, request_id=request_id,
+                  group_id=group_id)
     db.session.add(photo)
     try:
         db.session.flush()
-        record_event(user_id, "photo_pending", {"girl_id": companion.slug, "request_id": request_id,
-                                                "context": context})
+        if group_id is None:
+            record_event(user_id, "photo_pending", {"girl_id": companion.slug, "request_id": request_id,
+                                                    "context": context})
         db.session.commit()
     except IntegrityError:
         db.session.rollback()
@@ -50,6 +54,9 @@ def complete_photo(photo_id: int, data: bytes, mime: str, width: int, height: in
         db.session.rollback()
         return None
     photo = db.session.get(Photo, photo_id)
+    if photo.group_id is not None:
+        from dreamchat.actions.groups import store_group_photo
+        return store_group_photo(photo, caption, now)
     message = Message(user_id=photo.user_id, companion_id=photo.companion_id, sender=Sender.COMPANION, type="photo",
                       content=caption, photo_id=photo.id, created_at=now)
     db.session.add(message)
@@ -67,8 +74,9 @@ def fail_photo(photo_id: int) -> None:
         return
     photo.status = "failed"
     companion_slug = db.session.get(Companion, photo.companion_id).slug
+    where = {"girl_id": None, "group_id": photo.group_id} if photo.group_id else {"girl_id": companion_slug}
     record_event(photo.user_id, "chat_error", {
-        "girl_id": companion_slug, "request_id": photo.request_id, "code": "internal",
+        **where, "request_id": photo.request_id, "code": "internal",
         "message": "The photo could not be made. Please ask again."})
     db.session.commit()
 

@@ -54,6 +54,10 @@ class ReplyRequest:
     reactions: tuple[Reaction, ...] = ()
     proactive: bool = False
     unheard_voice_notes: int = 0
+    # A group chat: the names of the other companions in it (history lines of theirs start with
+    # "Name: "); empty in a one-to-one conversation. brief: a short extra word after the others.
+    group: tuple[str, ...] = ()
+    brief: bool = False
 
 
 @dataclass(frozen=True)

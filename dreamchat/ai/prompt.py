@@ -166,6 +166,12 @@ def build_turn_note(request: ReplyRequest) -> str:
         whose = "your message" if reaction.sender == "girl" else "their own message"
         if emoji:
             lines.append(f'- The user reacted {emoji} to {whose}: "{content}"')
+    if request.group:
+        names = ", ".join(_one_line(name, 60) for name in request.group)
+        lines.append(f"- This is a group chat: the user, you and {names}. Lines of the others start with their "
+                     "name. Speak only as yourself, never for them; you may answer them by name.")
+        if request.brief:
+            lines.append("- Add one short line after the others: a few words, no new topic.")
     if request.unheard_voice_notes:
         lines.append("- The user sent a voice note that could not be transcribed: you cannot hear it. Say you "
                      "got their voice note and ask what it said; do not guess its content.")

@@ -3,4 +3,4 @@ from flask import Blueprint
 
 bp = Blueprint("chat", __name__)
 
-from dreamchat.chat import events, routes  # noqa: E402,F401
+from dreamchat.chat import events, groups, routes  # noqa: E402,F401

@@ -332,3 +332,52 @@ def on_delete_message(payload: dict) -> dict:
     message = require_own_message(payload, companion)
     messages.delete_message(current_user.id, message)
     return {"ok": True}
+
+
+def require_own_group(payload: dict):
+    """The user's group named by group_id, with its members' slugs by companion id; not_found otherwise."""
+    from dreamchat.actions import groups
+    from dreamchat.companions import directory
+
+    group_id = require_id(payload, "group_id")
+    member_ids = groups.own_group_member_ids(current_user.id, group_id)
+    if not member_ids:
+        raise InputError("not_found", "No such group chat.")
+    slugs = {cid: ref.slug for cid in member_ids if (ref := directory.by_id(cid)) is not None}
+    return group_id, slugs
+
+
+@chat_event("send_group_message")
+def on_send_group_message(payload: dict) -> dict:
+    """{group_id, content, client_id?} -> {ok, message, seq, duplicate}: the user's message in one of
+    their group chats; emits group_message_received to their other tabs and starts the group's turn
+    (one or two companions answer, each with her own group_message_received and typing). A repeated
+    client_id returns the first stored message (exactly once)."""
+    from dreamchat.actions import groups
+
+    group_id, slugs = require_own_group(payload)
+    content = require_text(payload, "content", current_app.config["MAX_MESSAGE_LENGTH"])
+    client_id = optional_client_id(payload)
+    try:
+        before_generation(current_user.id)
+    except quotas.LimitReached:  # a message sent again (a reconnect) is answered even past a limit
+        existing = groups.find_by_client_id(current_user.id, client_id, slugs) if client_id else None
+        if existing is None:
+            raise
+        return {"ok": True, "message": existing, "seq": None, "duplicate": True}
+    stored = groups.send_group_message(current_user.id, group_id, content, client_id, slugs, sender_sid=request.sid)
+    if stored.created:
+        generation_started(current_user.id)
+        tasks.group_reply_later(current_user.id, group_id)
+    return {"ok": True, "message": stored.message, "seq": stored.seq, "duplicate": not stored.created}
+
+
+@chat_event("mark_group_read")
+def on_mark_group_read(payload: dict) -> dict:
+    """{group_id, message_ids} -> {ok, message_ids}: the companions' group messages the user has seen;
+    emits group_message_read to every tab for the newly read ones."""
+    from dreamchat.actions import groups
+
+    group_id, _ = require_own_group(payload)
+    message_ids = require_id_list(payload, "message_ids")
+    return {"ok": True, "message_ids": groups.mark_group_read(current_user.id, group_id, message_ids)}

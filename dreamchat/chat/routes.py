@@ -8,7 +8,7 @@ from flask import abort, current_app, jsonify, make_response, render_template, r
 from flask_login import current_user, login_required
 
 from dreamchat import tasks
-from dreamchat.actions import proactive
+from dreamchat.actions import groups, proactive
 from dreamchat.actions.messages import unanswered_count
 from dreamchat.chat import bp
 from dreamchat.chat.validation import id_arg, id_or_404, is_clean_text, parse_id
@@ -116,7 +116,7 @@ def index():
     last_seq = current_user.last_event_seq  # before the lists: what commits between is replayed, not lost
     companions, last_messages, unread = conversation_summaries(current_user.id)
     return render_template("chat/index.html", companions=companions, last_messages=last_messages, unread=unread,
-                           last_seq=last_seq)
+                           last_seq=last_seq, group_chats=groups.summaries(current_user.id))
 
 
 PREVIEW_LENGTH = 140
@@ -161,7 +161,7 @@ def conversation(girl_id: str):
                            has_more=has_more, max_length=current_app.config["MAX_MESSAGE_LENGTH"],
                            stream=tasks.active_stream(current_user.id, companion.id), reply_failed=reply_failed,
                            sidebar_companions=sidebar_companions, last_messages=last_messages, unread=unread,
-                           last_seq=last_seq,
+                           last_seq=last_seq, group_chats=groups.summaries(current_user.id),
                            focus_message=parse_id(request.args.get("message")) if focus is not None else None,
                            proactive=proactive.proactive_enabled(current_user.id, companion.id))
 

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 
 from dreamchat.extensions import db
-from dreamchat.models import Message
+from dreamchat.models import Group, GroupMember, GroupMessage, Message, isoformat
 
 FTS_TABLE = "messages_fts"
 POSTGRES_INDEX = "ix_messages_search"
@@ -182,3 +182,59 @@ def snippet(content: str, terms: Terms, width: int = SNIPPET_CHARS) -> tuple[str
     tail = "…" if end < len(content) else ""
     shift = len(lead)
     return lead + text + tail, [(a + shift, b + shift) for a, b in ranges]
+
+
+@dataclass
+class GroupHit:
+    """A group chat's message found by search (group chats are searched apart: search_groups)."""
+
+    message: dict
+    group_id: int
+    group_name: str
+    speaker: str | None  # her slug; None for the user's
+    speaker_name: str | None
+    first_member: str
+    created_at: object
+    snippet: str
+    highlights: list[tuple[int, int]]
+
+
+def search_groups(user_id: int, terms: Terms, limit: int, scan: int) -> list[GroupHit]:
+    """The user's group chat messages holding every term, newest first. Group messages have no
+    full-text index: the newest `scan` of them (SEARCH_GROUP_SCAN; 0: none) are read and matched
+    word by word as the indexes do (fold, prefix of the last word)."""
+    if not scan or limit <= 0:
+        return []
+    from dreamchat.companions import directory
+
+    groups = {row.id: row for row in db.session.execute(
+        sa.select(Group.id, Group.name).where(Group.user_id == user_id))}
+    if not groups:
+        return []
+    table = GroupMessage.__table__
+    rows = db.session.execute(sa.select(table.c.id, table.c.group_id, table.c.companion_id, table.c.sender,
+                                        table.c.content, table.c.created_at)
+                              .where(table.c.group_id.in_(list(groups)), table.c.content != "")
+                              .order_by(table.c.id.desc()).limit(scan)).all()
+    members = GroupMember.__table__
+    firsts = dict(db.session.execute(sa.select(members.c.group_id, members.c.companion_id).where(
+        members.c.group_id.in_(list(groups)), members.c.position == 0)).all())
+    hits = []
+    for row in rows:
+        words = {fold(m.group()) for m in WORD.finditer(row.content)}
+        if not all(term in words or (terms.prefix_last and index == len(terms.words) - 1
+                                     and any(word.startswith(term) for word in words))
+                   for index, term in enumerate(terms.folded)):
+            continue
+        speaker = directory.by_id(row.companion_id) if row.companion_id else None
+        first = directory.by_id(firsts.get(row.group_id, 0))
+        text, ranges = snippet(row.content, terms)
+        hits.append(GroupHit(
+            message={"id": row.id, "group_id": row.group_id, "girl_id": speaker.slug if speaker else None,
+                     "sender": row.sender, "content": row.content, "created_at": isoformat(row.created_at)},
+            group_id=row.group_id, group_name=groups[row.group_id].name,
+            speaker=speaker.slug if speaker else None, speaker_name=speaker.name if speaker else None,
+            first_member=first.slug if first else "", created_at=row.created_at, snippet=text, highlights=ranges))
+        if len(hits) >= limit:
+            break
+    return hits

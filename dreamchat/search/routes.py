@@ -6,7 +6,7 @@ from flask_login import current_user, login_required
 
 from dreamchat import quotas
 from dreamchat.chat.validation import id_arg, is_clean_text
-from dreamchat.search.index import Hit, QueryError, Terms, parse_query, search
+from dreamchat.search.index import GroupHit, Hit, QueryError, Terms, parse_query, search, search_groups
 
 bp = Blueprint("search", __name__)
 
@@ -53,7 +53,29 @@ def searches_wait() -> int | None:
 def as_result(hit: Hit) -> dict:
     return {"message": hit.message.to_dict(), "girl_id": hit.message.companion.slug,
             "companion_name": hit.message.companion.name, "snippet": hit.snippet,
-            "highlights": [list(span) for span in hit.highlights]}
+            "highlights": [list(span) for span in hit.highlights],
+            "url": f"/chat/{hit.message.companion.slug}?message={hit.message.id}"}
+
+
+def as_group_result(hit: GroupHit) -> dict:
+    """A group chat's message: girl_id is the companion who wrote it (the group's first one for the
+    user's), companion_name the group's name; url jumps to it on the group's page."""
+    return {"message": hit.message, "girl_id": hit.speaker or hit.first_member, "group_id": hit.group_id,
+            "companion_name": f"{hit.speaker_name} in {hit.group_name}" if hit.speaker_name else hit.group_name,
+            "snippet": hit.snippet, "highlights": [list(span) for span in hit.highlights],
+            "url": f"/groups/{hit.group_id}?message={hit.message['id']}"}
+
+
+def group_scan() -> int:
+    return current_app.config.get("SEARCH_GROUP_SCAN", 2000)
+
+
+def all_results(terms: Terms, limit: int) -> list[dict]:
+    """One-to-one messages (ranked by the index), then group chat messages (newest first), limit in all."""
+    results = [as_result(hit) for hit in search(current_user.id, terms, limit, rank_window())]
+    results += [as_group_result(hit) for hit in search_groups(current_user.id, terms, limit - len(results),
+                                                              group_scan())]
+    return results
 
 
 @bp.get("/api/search")
@@ -69,7 +91,7 @@ def api():
         response = jsonify(error={"code": "rate_limited", "message": TOO_MANY})
         response.headers["Retry-After"] = str(wait)
         return response, 429
-    return jsonify(results=[as_result(hit) for hit in search(current_user.id, terms, limit, rank_window())])
+    return jsonify(results=all_results(terms, limit))
 
 
 def highlighted(hit: Hit) -> list[tuple[str, bool]]:
@@ -97,6 +119,8 @@ def page():
             if wait is None:
                 results = [(hit, highlighted(hit)) for hit in search(current_user.id, terms, default_limit(),
                                                                      rank_window())]
+                results += [(hit, highlighted(hit)) for hit in search_groups(
+                    current_user.id, terms, default_limit() - len(results), group_scan())]
             else:
                 error, status = TOO_MANY, 429
         except QueryError as problem:

@@ -34,6 +34,11 @@ def reply_later(user_id: int, companion_id: int, avoid: str | None = None) -> No
     app_scheduler().reply_later(user_id, companion_id, avoid=avoid)
 
 
+def group_reply_later(user_id: int, group_id: int) -> None:
+    """After a user message of a group chat is committed: the group's turn runs soon (once)."""
+    app_scheduler().group_reply_later(user_id, group_id)
+
+
 def make_photo_later(photo_id: int) -> None:
     """After a photo request is committed: make the picture in the background."""
     app_scheduler().make_photo_later(photo_id)

@@ -17,9 +17,10 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
 from dreamchat.extensions import db
-from dreamchat.models import Message, Photo, ReplyClaim, Sender, utcnow
+from dreamchat.models import Group, GroupMessage, Message, Photo, ReplyClaim, Sender, utcnow
 
 claims_table, photos_table, messages_table = ReplyClaim.__table__, Photo.__table__, Message.__table__
+groups_table, group_messages_table = Group.__table__, GroupMessage.__table__
 
 
 def _claim_conversation_statement() -> sa.Insert:
@@ -55,6 +56,8 @@ def release_all(owner: str) -> None:
     db.session.execute(photos_table.update().where(photos_table.c.claimed_by == owner,
                                                    photos_table.c.status == "pending")
                        .values(claimed_by=None, claim_expires_at=None))
+    db.session.execute(groups_table.update().where(groups_table.c.claimed_by == owner)
+                       .values(claimed_by=None, claim_expires_at=None))
     db.session.commit()
 
 
@@ -87,3 +90,32 @@ def unclaimed_photos(now: datetime, owner: str) -> list[int]:
         photos_table.c.status == "pending",
         sa.or_(photos_table.c.claimed_by.is_(None), photos_table.c.claimed_by == owner,
                photos_table.c.claim_expires_at < now))))
+
+
+def claim_group(group_id: int, owner: str, lease: timedelta) -> bool:
+    """Take (or renew) a group chat's reply claim (a lease on its row); False while another process holds it."""
+    now = utcnow()
+    taken = db.session.execute(groups_table.update().where(
+        groups_table.c.id == group_id,
+        sa.or_(groups_table.c.claimed_by.is_(None), groups_table.c.claimed_by == owner,
+               groups_table.c.claim_expires_at < now))
+        .values(claimed_by=owner, claim_expires_at=now + lease)).rowcount
+    db.session.commit()
+    return taken == 1
+
+
+def release_group(group_id: int, owner: str) -> None:
+    db.session.execute(groups_table.update().where(groups_table.c.id == group_id, groups_table.c.claimed_by == owner)
+                       .values(claimed_by=None, claim_expires_at=None))
+    db.session.commit()
+
+
+def unclaimed_groups(now: datetime, owner: str) -> list[tuple[int, int]]:
+    """(user_id, group_id) of the group chats with an unfinished turn that nobody is working on."""
+    waiting = sa.select(group_messages_table.c.group_id).where(
+        group_messages_table.c.sender == Sender.USER.value, group_messages_table.c.answered_at.is_(None))
+    return [tuple(row) for row in db.session.execute(
+        sa.select(groups_table.c.user_id, groups_table.c.id).where(
+            groups_table.c.id.in_(waiting),
+            sa.or_(groups_table.c.claimed_by.is_(None), groups_table.c.claimed_by == owner,
+                   groups_table.c.claim_expires_at < now)))]

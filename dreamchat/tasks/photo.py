@@ -32,6 +32,7 @@ def make_photo(scheduler: TaskScheduler, photo_id: int) -> None:
             companion = db.session.get(Companion, photo.companion_id)
             request = PhotoRequest(persona=companion.to_persona(), context=photo.context or "selfie", seed=photo.id)
             progress = ProgressReporter(photo.user_id, companion.slug, photo.request_id)
+            progress.silent = photo.group_id is not None  # the group page shows the photo once made
             db.session.remove()
             provider = app.extensions["photo_provider"]
             if provider.cpu_bound:
@@ -52,9 +53,10 @@ class ProgressReporter:
     def __init__(self, user_id: int, companion_slug: str, request_id: str) -> None:
         self.user_id, self.companion_slug, self.request_id = user_id, companion_slug, request_id
         self.last = -1.0
+        self.silent = False
 
     def __call__(self, progress: float) -> None:
         progress = max(0.0, min(1.0, float(progress)))
-        if progress - self.last >= 0.02 or (progress == 1.0 and self.last < 1.0):
+        if not self.silent and progress - self.last >= 0.02 or (progress == 1.0 and self.last < 1.0):
             self.last = progress
             photos.report_photo_progress(self.user_id, self.companion_slug, self.request_id, progress)

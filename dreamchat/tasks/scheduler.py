@@ -24,6 +24,7 @@ from dreamchat.shared_state import EXTENSION as SHARED_STATE
 from dreamchat.shared_state import SharedState
 from dreamchat.tasks import claims, proactive
 from dreamchat.tasks.photo import make_photo
+from dreamchat.tasks.group_reply import GroupReplyTask
 from dreamchat.tasks.reply import ActiveStream, ReplyTask
 
 log = logging.getLogger(__name__)
@@ -37,7 +38,7 @@ EVENTS_QUIET = 0.003
 # While another process answers a conversation, how often to try for its claim.
 CLAIM_RETRY_SECONDS = 1.0
 
-Key = tuple[int, int]  # (user_id, companion_id): one conversation
+Key = tuple[int, int]  # (user_id, companion_id): one conversation; ("group", group_id): a group chat
 
 
 @dataclass
@@ -183,18 +184,26 @@ class TaskScheduler:
         with self.app.app_context():
             now = utcnow()
             conversations = claims.unclaimed_conversations(now, self.worker_id)
+            group_chats = claims.unclaimed_groups(now, self.worker_id)
             photo_ids = claims.unclaimed_photos(now, self.worker_id)
             db.session.remove()
         with self._lock:  # this process's own running work is not taken over again
             photo_ids = [photo_id for photo_id in photo_ids if photo_id not in self._photos_running]
             conversations = [key for key in conversations
                              if not (key in self._conversations and self._conversations[key].reply_running)]
+        with self._lock:
+            group_chats = [(uid, gid) for uid, gid in group_chats
+                           if not (("group", gid) in self._conversations
+                                   and self._conversations[("group", gid)].reply_running)]
         for user_id, companion_id in conversations:
             self.reply_later(user_id, companion_id)
+        for user_id, group_id in group_chats:
+            self.group_reply_later(user_id, group_id)
         for photo_id in photo_ids:
             self.make_photo_later(photo_id)
-        if conversations or photo_ids:
-            log.info("took over %d conversations and %d photos left unfinished", len(conversations), len(photo_ids))
+        if conversations or photo_ids or group_chats:
+            log.info("took over %d conversations, %d group chats and %d photos left unfinished",
+                     len(conversations), len(group_chats), len(photo_ids))
 
     def sweep_forever(self) -> None:
         """python app.py: every WORK_SWEEP_SECONDS, take over work whose claim lapsed (another
@@ -270,6 +279,57 @@ class TaskScheduler:
             state.reply_running = True
             state.more_messages = False
         self._start(self._reply_task, key)
+
+    def group_reply_later(self, user_id: int, group_id: int) -> None:
+        """After a user message of a group chat is committed: start the group's turn task or fold into it."""
+        if self.draining:
+            return
+        key = ("group", group_id)
+        with self._lock:
+            state = self._state(key)
+            if state.reply_running:
+                state.more_messages = True
+                return
+            state.reply_running = True
+            state.more_messages = False
+        self._start(self._group_reply_task, user_id, group_id)
+
+    def _group_reply_task(self, user_id: int, group_id: int) -> None:
+        """Like _reply_task, with the group's claim (claims.claim_group): a group's turn runs once across processes."""
+        key = ("group", group_id)
+        finished = False
+        with self.app.app_context():
+            try:
+                if self._wait_for_group_claim(group_id):
+                    try:
+                        finished = GroupReplyTask(self, user_id, group_id).run()
+                    finally:
+                        if not (finished and self.reply_running(*key)):
+                            claims.release_group(group_id, self.worker_id)
+                else:
+                    finished = self._finish_unclaimed(key)
+            except Exception:
+                log.exception("group reply task failed for user=%s group=%s", user_id, group_id)
+            finally:
+                db.session.remove()
+                if not finished:
+                    with self._lock:
+                        state = self._conversations.pop(key, None)
+                    if state is not None and state.more_messages:
+                        self.group_reply_later(user_id, group_id)
+
+    def _wait_for_group_claim(self, group_id: int) -> bool:
+        deadline = time.monotonic() + self.lease.total_seconds() + CLAIM_RETRY_SECONDS
+        while True:
+            if claims.claim_group(group_id, self.worker_id, self.lease):
+                return True
+            if time.monotonic() >= deadline or self.draining:
+                return False
+            db.session.remove()
+            socketio.sleep(CLAIM_RETRY_SECONDS)
+
+    def renew_group_claim(self, group_id: int) -> None:
+        claims.claim_group(group_id, self.worker_id, self.lease)
 
     def make_photo_later(self, photo_id: int) -> None:
         if self.draining:

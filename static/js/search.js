@@ -38,6 +38,7 @@ export function highlightedSnippet(snippet, ranges) {
 }
 
 export function resultHref(result) {
+  if (typeof result.url === "string" && result.url.startsWith("/")) return result.url; // a group chat's too
   return `/chat/${encodeURIComponent(result.girl_id)}?message=${encodeURIComponent(result.message.id)}`;
 }
 

@@ -60,6 +60,13 @@ describe("browser modules", () => {
     assert.match(template, /<script type="module" src="\{\{ url_for\('static', filename='js\/chat\/list-page.js'\) \}\}"><\/script>/);
   });
 
+  it("the group chat page preloads exactly what group.js imports, and loads it", () => {
+    const graph = moduleGraph("js/chat/group.js");
+    for (const module of moduleGraph("js/page.js")) graph.delete(module); // preloaded by base.html
+    graph.add("js/chat/group.js");
+    assert.deepEqual([...preloaded("chat/group.html")].sort(), [...graph].sort());
+  });
+
   it("every page preloads what page.js imports", () => {
     const graph = moduleGraph("js/page.js");
     graph.delete("js/page.js");

@@ -93,6 +93,9 @@ describe("outbox", () => {
                      ["send_message", { girl_id: "emma", content: "hi", client_id: "c1" }]);
     assert.deepEqual(wireFormat({ kind: "photo", girl_id: "luna", client_id: "c2" }),
                      ["request_photo", { girl_id: "luna", context: "", client_id: "c2" }]);
+    // A group chat's item, keyed "group:<id>" so no one-to-one page restores it.
+    assert.deepEqual(wireFormat({ kind: "message", girl_id: "group:7", group_id: 7, content: "hey", client_id: "c3" }),
+                     ["send_group_message", { group_id: 7, content: "hey", client_id: "c3" }]);
   });
 
   it("waits while it cannot send, and sends when it can", () => {

@@ -586,6 +586,8 @@ class OfflineReplyProvider(ReplyProvider):
         if request.unheard_voice_notes and not any(text.strip() for text in request.new_messages):
             return Reply(text=_voice_note_reply(request))
         turn = _read_turn(request)
+        if request.brief and request.group:
+            return Reply(text=_brief_group_word(request, turn.lang))
         last = turn.girl_texts[-1] if turn.girl_texts else ""
         text, best = "", None
         for _ in range(8):
@@ -609,3 +611,21 @@ class OfflineReplyProvider(ReplyProvider):
             text = prefix + " " + (text if keep_case else text[:1].lower() + text[1:])
             text = text.lower() if turn.voice.lowercase else text
         return Reply(text=" ".join(text.split()), photo_context=turn.photo)
+
+
+# A group chat's extra short turn: she answers the other companions, not as if alone with the user.
+BRIEF_GROUP_WORDS = {
+    "en": ("Ha, {other} is right!", "Agreed with {other} 😄", "{other}, you took the words out of my mouth.",
+           "Same here, honestly.", "Listen to {other}, she knows."),
+    "fr": ("Ha, {other} a raison !", "D'accord avec {other} 😄", "Pareil pour moi, franchement."),
+    "es": ("¡Ja, {other} tiene razón!", "De acuerdo con {other} 😄", "Lo mismo digo, la verdad."),
+}
+
+
+def _brief_group_word(request: ReplyRequest, lang: str) -> str:
+    """A few words after the other companions of a group chat (deterministic for the request)."""
+    words = BRIEF_GROUP_WORDS.get(lang, BRIEF_GROUP_WORDS["en"])
+    seed = sum(map(ord, request.conversation_key + "".join(request.new_messages)))
+    other = request.group[seed % len(request.group)]
+    return words[seed % len(words)].format(other=other)
+

@@ -21,6 +21,10 @@ export function newClientId() {
 
 /** The socket event and payload that deliver an item (docs/protocol.md). */
 export function wireFormat(item) {
+  // A group chat's item: keyed by girl_id "group:<id>" (so no one-to-one page restores it), sent to its group.
+  if (Number.isInteger(item.group_id) && item.group_id > 0) {
+    return ["send_group_message", { group_id: item.group_id, content: item.content, client_id: item.client_id }];
+  }
   return item.kind === "photo"
     ? ["request_photo", { girl_id: item.girl_id, context: item.context || "", client_id: item.client_id }]
     : ["send_message", {
@@ -77,6 +81,7 @@ export function createOutbox({
       client_id: item.client_id, girl_id: item.girl_id, kind: item.kind, content: item.content,
       context: item.context, created_at: item.created_at, state: item.state, error: item.error || null,
       reply_to_id: item.reply_to_id || null, reply_to: item.reply_to || null,
+      ...(item.group_id ? { group_id: item.group_id } : {}),
     };
     const index = stored.findIndex((other) => other.client_id === item.client_id);
     if (index >= 0) stored[index] = record;

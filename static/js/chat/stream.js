@@ -75,7 +75,7 @@ export function createStream(ctx) {
   }
 
   ctx.connection.socket.on("typing", (payload) => {
-    if (!payload || payload.girl_id !== girlId) return;
+    if (!payload || payload.group_id || payload.girl_id !== girlId) return; // a group chat's typing is not hers here
     showTyping(Boolean(payload.is_typing));
     if (payload.is_typing) ctx.replies.hideRetryBar();
   });
