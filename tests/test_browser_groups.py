@@ -10,7 +10,7 @@ from tests.browser_support import DESKTOP, PHONE, horizontal_overflow, send, sig
 from playwright.sync_api import expect
 
 LIVE_SERVER_ENV = {"REPLY_DELAY_SCALE": "0.5"}
-DOCS = Path(__file__).resolve().parent.parent / "docs"
+ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 
 
@@ -46,11 +46,12 @@ def test_a_group_chat_from_the_form_to_two_answers(page, live_server):
     page.set_viewport_size(DESKTOP)
     assert horizontal_overflow(page) == []
     expect(page.locator("#sidebar .sidebar-chat--group")).to_contain_text("Movie night")
-    page.screenshot(path=str(DOCS / "group.png"))
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "group.png"))
     page.set_viewport_size(PHONE)
     expect(page.locator("#message-input")).to_be_visible()
     assert horizontal_overflow(page) == []
-    page.screenshot(path=str(DOCS / "group-phone.png"))
+    page.screenshot(path=str(ARTIFACTS / "group-phone.png"))
 
     count = her.count()
     page.reload()
