@@ -420,3 +420,116 @@ def test_the_companion_list_does_not_notify_when_notifications_are_off(context, 
     expect(card(home, "zoe")).to_have_attribute("data-unread", "1")     # still counted, just not notified
     expect(home).to_have_title("(1) Your companions · DreamChat")
     assert home.evaluate("() => window.__notifications.length") == 0
+
+
+def new_group(page: Page, base_url: str, name: str, *members: str) -> int:
+    page.goto(base_url + "/groups/new")
+    page.fill("#name", name)
+    for member in members:
+        page.locator(".group-picker__choice", has_text=member).click()
+    page.click("main form button[type=submit]")
+    page.wait_for_url(re.compile(r"/groups/\d+$"))
+    return int(page.url.rstrip("/").rsplit("/", 1)[1])
+
+
+def settled_replies(page: Page):
+    """The group page's replies once the turn is over (no one typing for a while): (count, last author, last text)."""
+    her = page.locator(".message--girl")
+    expect(her.first).to_be_visible()
+    page.wait_for_function("""() => new Promise((done) => {
+        let quiet = 0;
+        const tick = setInterval(() => {
+            quiet = document.querySelector('#group-typing .typing') ? 0 : quiet + 1;
+            if (quiet >= 15) { clearInterval(tick); done(true); }
+        }, 100);
+    })""")
+    last = her.last
+    return her.count(), last.locator(".message__author").inner_text().strip(), last.locator(".message__text").inner_text()
+
+
+def test_group_replies_count_on_the_companion_list_and_reading_clears_them_without_reload(context, live_server):
+    lists = visible_page(context)
+    sign_up(lists, live_server.url)
+    group_id = new_group(lists, live_server.url, "Movie night", "Emma", "Luna")
+    lists.goto(live_server.url + "/")
+    card = lists.locator(f'.companion-card--group[data-group-id="{group_id}"]')
+    expect(card).to_have_attribute("data-unread", "0")
+    expect(card.locator(".companion-card__badge")).to_be_hidden()
+    expect(lists).to_have_title("Your companions · DreamChat")
+
+    group = hidden_page(context)   # the group open in a background tab: her replies stay unread
+    group.goto(f"{live_server.url}/groups/{group_id}")
+    expect(group.locator("#connection-status")).to_have_attribute("data-state", "connected")
+    lists.evaluate(PREVIEWS_SHOWN, f'.companion-card[data-group-id="{group_id}"] .companion-card__preview')
+    send(group, "Hi both, what are you watching tonight?")
+    count, author, text = settled_replies(group)
+    expect(card).to_have_attribute("data-unread", str(count))
+    expect(card.locator(".companion-card__badge")).to_be_visible()
+    expect(card.locator(".companion-card__badge")).to_contain_text(str(count))
+    expect(lists).to_have_title(f"({count}) Your companions · DreamChat")
+    assert lists.evaluate("() => document.querySelector('link[rel=icon]').href").startswith("data:image/png")
+    preview = card.locator(".companion-card__preview")
+    expect(preview).to_contain_text(f"{author}: " + " ".join(text.split())[:20])
+    assert "You: Hi both, what are you watching tonight?" in lists.evaluate("() => window.__previews")
+    expect(card.locator(".companion-card__time")).to_have_attribute("datetime", re.compile(r"Z$"))
+
+    # Read in the group tab: the count goes on the list too.
+    group.evaluate("() => window.__setVisibility('visible')")
+    expect(card).to_have_attribute("data-unread", "0")
+    expect(card.locator(".companion-card__badge")).to_be_hidden()
+    expect(lists).to_have_title("Your companions · DreamChat")
+
+    # A reload renders what the events gave; the chat page's sidebar has the same entry.
+    lists.reload()
+    expect(card).to_have_attribute("data-unread", "0")
+    expect(card.locator(".companion-card__preview")).to_contain_text(f"{author}: ")
+    assert problems(lists) == [] and problems(group) == []
+
+
+def test_a_group_reply_in_a_hidden_tab_counts_in_the_sidebar_and_notifies(context, live_server):
+    page = hidden_page(context)
+    sign_up(page, live_server.url)
+    group_id = new_group(page, live_server.url, "Book club", "Zoe", "Luna")
+    open_chat(page, live_server.url, "emma")
+    entry = page.locator(f'.sidebar-chat--group[data-group-id="{group_id}"]')
+    expect(entry).to_have_attribute("data-unread", "0")
+
+    group = visible_page(context)
+    group.goto(f"{live_server.url}/groups/{group_id}")
+    expect(group.locator("#connection-status")).to_have_attribute("data-state", "connected")
+    send(group, "Zoe and Luna, any book to recommend?")
+    settled_replies(group)
+    # Read at once in the visible group tab: counted in the hidden one, then cleared, never left over.
+    expect(entry).to_have_attribute("data-unread", "0")
+    page.wait_for_function("() => window.__notifications.length >= 1")
+    note = page.evaluate("() => { const n = window.__notifications[0];"
+                         " return {title: n.title, body: n.body, tag: n.tag, icon: n.icon}; }")
+    first = group.locator(".message--girl").first
+    author = first.locator(".message__author").inner_text().strip()
+    text = " ".join(first.locator(".message__text").inner_text().split())
+    assert note["title"] == "Book club" and note["tag"] == f"dreamchat-group-{group_id}"
+    assert note["body"].startswith(f"{author}: ") and text.startswith(note["body"][len(author) + 2:].rstrip("…")[:30])
+    assert note["icon"].startswith("/companions/") and note["icon"].endswith("/avatar?size=128")
+    expect(entry.locator(".sidebar-chat__preview")).to_contain_text(": ")
+    page.evaluate("() => window.__notifications[0].onclick()")
+    page.wait_for_url(f"**/groups/{group_id}")
+    assert problems(page) == [] and problems(group) == []
+
+
+def test_group_replies_do_not_notify_when_notifications_are_off(context, live_server):
+    page = hidden_page(context)
+    sign_up(page, live_server.url)
+    group_id = new_group(page, live_server.url, "Quiet", "Zoe", "Emma")
+    page.goto(live_server.url + "/account")
+    page.uncheck("#notifications")
+    page.click("form.notifications-form button[type=submit]")
+    expect(page.locator(".flash")).to_contain_text("Notifications are off.")
+    open_chat(page, live_server.url, "luna")
+    group = hidden_page(context)
+    group.goto(f"{live_server.url}/groups/{group_id}")
+    expect(group.locator("#connection-status")).to_have_attribute("data-state", "connected")
+    send(group, "Hello you two")
+    count, _, _ = settled_replies(group)
+    expect(page.locator(f'.sidebar-chat--group[data-group-id="{group_id}"]')).to_have_attribute("data-unread", str(count))
+    expect(page).to_have_title(f"({count}) Luna · DreamChat")   # still counted, just not notified
+    assert page.evaluate("() => window.__notifications.length") == 0

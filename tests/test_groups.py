@@ -264,3 +264,59 @@ def test_the_export_holds_the_group_chats(make_app, auth_factory):
     [chat] = exported["group_chats"]
     assert chat["name"] == "Friends" and [m["slug"] for m in chat["members"]] == ["emma", "luna"]
     assert [m["sender"] for m in chat["messages"]] == ["user", "girl", "girl"]
+
+
+def test_the_lists_render_each_groups_unread_ids_and_the_api_gives_them_for_resets(make_app, auth_factory):
+    """What static/js/chat/sidebar.js counts by (data-unread-ids, as for the companions) and reloads
+    after a sync reset (/api/conversations' groups), with the author of the last message."""
+    app = make_app(GROUP_TEST_SPEAKERS=("emma", "luna"))
+    client, sio = auth_factory(app)
+    group_id = new_group(app, client, "emma", "luna")
+    send(sio, group_id, "Hello you two")
+    replies = her_messages(wait_for_events(sio, lambda evs: len(her_messages(evs)) >= 2))
+    wait_for_background_work(app)
+    ids = ",".join(str(m["id"]) for m in reversed(replies))  # newest first
+    for page in (client.get("/").get_data(as_text=True), client.get("/chat/zoe").get_data(as_text=True)):
+        assert f'data-group-id="{group_id}" data-name="Friends"' in page
+        assert f'data-unread-ids="{ids}" data-last-id="{replies[-1]["id"]}"' in page
+        assert "Luna: </span>" in page  # "Luna: ..." in front of her last message
+    groups_listed = client.get("/api/conversations").get_json()["groups"]
+    assert groups_listed == [{"group_id": group_id, "name": "Friends", "unread": 2,
+                              "unread_ids": [m["id"] for m in reversed(replies)],
+                              "last_message": {"id": replies[-1]["id"], "type": "text", "sender": "girl",
+                                               "content": replies[-1]["content"][:140], "girl_id": "luna",
+                                               "girl_name": "Luna", "created_at": replies[-1]["created_at"]}}]
+    sio.emit("mark_group_read", {"group_id": group_id, "message_ids": [replies[0]["id"]]}, callback=True)
+    assert client.get("/api/conversations").get_json()["groups"][0]["unread_ids"] == [replies[-1]["id"]]
+    other, _ = auth_factory(app)
+    assert other.get("/api/conversations").get_json()["groups"] == []
+
+
+def test_the_group_waits_while_the_user_is_typing(make_app, auth_factory):
+    """typing_indicator with group_id (the group page sends it as one-to-one's composer does): the
+    turn waits, so what the user adds meanwhile is answered in the same turn."""
+    import time
+
+    app = make_app(GROUP_TEST_SPEAKERS=("emma", "luna"), REPLY_DELAY_SCALE=0.05)
+    client, sio = auth_factory(app)
+    group_id = new_group(app, client, "emma", "luna")
+    assert sio.emit("typing_indicator", {"group_id": group_id, "is_typing": True}, callback=True) == {"ok": True}
+    assert send(sio, group_id, "one moment, writing more")["ok"]
+    assert sio.emit("typing_indicator", {"group_id": group_id, "is_typing": True}, callback=True) == {"ok": True}
+    time.sleep(0.8)
+    assert her_messages(sio.get_received()) == []
+    assert send(sio, group_id, "ok done: who likes hiking?")["ok"]
+    sio.emit("typing_indicator", {"group_id": group_id, "is_typing": False}, callback=True)
+    wait_for_events(sio, lambda evs: len(her_messages(evs)) >= 2, timeout=15)
+    wait_for_background_work(app)
+    with app.app_context():
+        turns = db.session.scalars(sa.select(GroupMessage.turn_id).where(GroupMessage.sender == "girl")).all()
+        assert len(turns) == 2 and len(set(turns)) == 1  # both messages answered in one turn
+    # Only the user's own groups, validated like every event.
+    other, other_sio = auth_factory(app)
+    refused = other_sio.emit("typing_indicator", {"group_id": group_id, "is_typing": True}, callback=True)
+    assert refused["ok"] is False and refused["error"]["code"] == "not_found"
+    bad = sio.emit("typing_indicator", {"group_id": group_id, "is_typing": "yes"}, callback=True)
+    assert bad["ok"] is False and bad["error"]["code"] == "invalid"
+    bad = sio.emit("typing_indicator", {"group_id": "x", "is_typing": True}, callback=True)
+    assert bad["ok"] is False and bad["error"]["code"] == "invalid"

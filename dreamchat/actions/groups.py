@@ -20,6 +20,8 @@ from dreamchat.extensions import db
 from dreamchat.models import Group, GroupMember, GroupMessage, Sender, isoformat, utcnow
 
 MIN_MEMBERS, MAX_MEMBERS = 2, 4
+UNREAD_SHOWN = 100    # as chat.routes.UNREAD_SHOWN and static/js/chat/unread.js
+PREVIEW_LENGTH = 140  # as chat.routes.PREVIEW_LENGTH
 table = GroupMessage.__table__
 
 
@@ -189,9 +191,31 @@ def last_messages(user_id: int) -> dict[int, dict]:
     ids = [row for row in db.session.scalars(sa.select(newest).where(groups_table.c.user_id == user_id)) if row]
     if not ids:
         return {}
+    from dreamchat.companions import directory
+
     rows = db.session.execute(sa.select(table).where(table.c.id.in_(ids))).all()
-    return {row.group_id: {"content": row.content if row.type != "photo" else "📷 Photo", "sender": row.sender,
+    authors = {row.companion_id: directory.by_id(row.companion_id) for row in rows if row.companion_id}
+    return {row.group_id: {"id": row.id, "type": row.type, "sender": row.sender,
+                           "content": "📷 Photo" if row.type == "photo" else (row.content or "")[:PREVIEW_LENGTH],
+                           "girl_id": authors[row.companion_id].slug if authors.get(row.companion_id) else None,
+                           "girl_name": authors[row.companion_id].name if authors.get(row.companion_id) else None,
                            "created_at": isoformat(row.created_at)} for row in rows}
+
+
+def unread_ids(user_id: int) -> dict[int, list[int]]:
+    """Per group of the user: the ids of her messages the user has not seen, newest first, at most
+    UNREAD_SHOWN (what the lists count by, as for one-to-one: static/js/chat/unread.js)."""
+    groups_table = Group.__table__
+    place = sa.func.row_number().over(partition_by=table.c.group_id, order_by=table.c.id.desc()).label("place")
+    unread = (sa.select(table.c.group_id, table.c.id, place).where(
+        table.c.group_id.in_(sa.select(groups_table.c.id).where(groups_table.c.user_id == user_id)),
+        table.c.read_at.is_(None), table.c.sender == Sender.COMPANION.value).subquery())
+    found: dict[int, list[int]] = {}
+    for group_id, message_id in db.session.execute(sa.select(unread.c.group_id, unread.c.id)
+                                                   .where(unread.c.place <= UNREAD_SHOWN)
+                                                   .order_by(unread.c.group_id, unread.c.id.desc())):
+        found.setdefault(group_id, []).append(message_id)
+    return found
 
 
 def own_group_member_ids(user_id: int, group_id: int) -> list[int]:
@@ -222,14 +246,14 @@ def store_group_photo(photo, caption: str, now: datetime) -> dict:
 
 def summaries(user_id: int) -> list[dict]:
     """The user's group chats for the sidebar and the companion list, newest group first: id, name,
-    members (slugs), names, the last message and the unread count."""
+    members (slugs), names, the last message, the unread count and the ids counted (newest UNREAD_SHOWN)."""
     found = user_groups(user_id)
     if not found:
         return []
-    last, unread = last_messages(user_id), unread_counts(user_id)
+    last, unread = last_messages(user_id), unread_ids(user_id)
     return [{"id": group.id, "name": group.name, "members": [c.slug for c in group.companions],
              "names": ", ".join(c.name for c in group.companions), "last": last.get(group.id),
-             "unread": unread.get(group.id, 0)} for group in found]
+             "unread": len(unread.get(group.id, [])), "unread_ids": unread.get(group.id, [])} for group in found]
 
 
 def find_by_client_id(user_id: int, client_id: str, slugs: dict[int, str]) -> dict | None:

@@ -240,7 +240,13 @@ def on_set_proactive(payload: dict) -> dict:
 
 @chat_event("typing_indicator")
 def on_typing_indicator(payload: dict) -> dict:
-    """{girl_id, is_typing} -> {ok}; the companion waits for the user to finish before answering."""
+    """{girl_id, is_typing} -> {ok}; the companion waits for the user to finish before answering.
+    {group_id, is_typing} (a group chat of the user's): the group's companions wait the same way."""
+    if isinstance(payload, dict) and "group_id" in payload and "girl_id" not in payload:
+        group_id, _ = require_own_group(payload)
+        is_typing = require_bool(payload, "is_typing")
+        tasks.note_group_typing(current_user.id, group_id, is_typing)
+        return {"ok": True}
     companion = require_companion(payload)
     is_typing = require_bool(payload, "is_typing")
     tasks.note_user_typing(current_user.id, companion.id, is_typing)

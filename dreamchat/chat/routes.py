@@ -125,7 +125,8 @@ PREVIEW_LENGTH = 140
 @bp.get("/api/conversations")
 @login_required
 def conversations():
-    """The lists' data: each companion with the last message's preview and her unread ids and count."""
+    """The lists' data: each companion with the last message's preview and her unread ids and count;
+    each group chat (groups) likewise."""
     companions, last_messages, unread = conversation_summaries(current_user.id)
     summaries = []
     for companion in companions:
@@ -137,7 +138,10 @@ def conversations():
                 "id": last.id, "sender": last.sender, "type": last.type,
                 "content": "" if last.type == "photo" else (last.content or "")[:PREVIEW_LENGTH],
                 "created_at": isoformat(last.created_at)}})
-    return jsonify(conversations=summaries)
+    # The group chats the same way (their last message with its author: "Emma: ..."), for the lists' groups.
+    group_summaries = [{"group_id": g["id"], "name": g["name"], "unread": g["unread"], "unread_ids": g["unread_ids"],
+                        "last_message": g["last"]} for g in groups.summaries(current_user.id)]
+    return jsonify(conversations=summaries, groups=group_summaries)
 
 
 @bp.get("/chat/<girl_id>")

@@ -49,6 +49,11 @@ def note_user_typing(user_id: int, companion_id: int, is_typing: bool) -> None:
     app_scheduler().note_user_typing(user_id, companion_id, is_typing)
 
 
+def note_group_typing(user_id: int, group_id: int, is_typing: bool) -> None:
+    """The group's companions wait for the user to finish typing before the turn is answered."""
+    app_scheduler().note_group_typing(group_id, is_typing)
+
+
 def event_started() -> None:
     """A socket event is being handled: replies' CPU work waits for its ack (briefly)."""
     app_scheduler().event_started()

@@ -65,6 +65,7 @@ class GroupReplyTask:
             while True:
                 self.scheduler.renew_group_claim(self.group_id)
                 self.scheduler.pause(1.2)
+                self.scheduler.wait_while_user_types(key)  # the user still typing in the group: the turn waits
                 with self.scheduler.cpu_slot():
                     turn = self._load_turn()
                     db.session.close()

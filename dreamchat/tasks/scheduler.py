@@ -156,7 +156,13 @@ class TaskScheduler:
         return self.app.extensions[SHARED_STATE]
 
     def note_user_typing(self, user_id: int, companion_id: int, is_typing: bool) -> None:
-        key = (user_id, companion_id)
+        self._note_typing((user_id, companion_id), is_typing)
+
+    def note_group_typing(self, group_id: int, is_typing: bool) -> None:
+        """The user types in a group chat: its turn waits (wait_while_user_types with ("group", id))."""
+        self._note_typing(("group", group_id), is_typing)
+
+    def _note_typing(self, key: Key, is_typing: bool) -> None:
         with self._lock:
             if is_typing:
                 self._state(key).user_typing_until = time.monotonic() + USER_TYPING_GRACE_SECONDS
@@ -165,7 +171,7 @@ class TaskScheduler:
                 state.user_typing_until = 0.0
                 if not state.reply_running:
                     del self._conversations[key]
-        self.shared.note_typing(user_id, companion_id, USER_TYPING_GRACE_SECONDS if is_typing else None)
+        self.shared.note_typing(*key, USER_TYPING_GRACE_SECONDS if is_typing else None)
 
     def resume_unfinished(self) -> None:
         """At start (python app.py), or at the first connection (flask run): answer the messages

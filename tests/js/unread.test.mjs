@@ -1,7 +1,7 @@
 // The unread counts (static/js/chat/unread.js): the ids the page rendered, then the events.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { UNREAD_SHOWN, badgeText, createUnreadCounts, parseIds, previewOf, titleWithCount } from "../../static/js/chat/unread.js";
+import { UNREAD_SHOWN, badgeText, createUnreadCounts, groupKey, parseIds, previewOf, titleWithCount } from "../../static/js/chat/unread.js";
 
 const her = (id, girlId = "luna", extra = {}) => ({ id, girl_id: girlId, sender: "girl", type: "text", content: "hi", ...extra });
 const read = (id, girlId = "luna") => ({ girl_id: girlId, message_id: id, sender: "girl" });
@@ -131,5 +131,50 @@ describe("title, badge and preview", () => {
     assert.deepEqual(previewOf({ sender: "girl", type: "photo", content: "at the beach" }), { mine: false, text: "📷 Photo" });
     assert.equal(previewOf({ sender: "girl", type: "photo" }, 10).text, "📷 Photo");
     assert.equal(previewOf({ sender: "girl", type: "text", content: "x".repeat(200) }, 10).text, "xxxxxxxxx…");
+  });
+});
+
+describe("group chats' unread counts", () => {
+  const inGroup = (id, groupId = 7, extra = {}) => ({ id, group_id: groupId, girl_id: "emma", sender: "girl", type: "text", content: "hi", ...extra });
+
+  it("count under the group's key, by id: a replay of a rendered or counted reply counts once", () => {
+    const unread = createUnreadCounts({ unread: [["luna", [3]], [groupKey(7), [20]]] });
+    assert.equal(unread.count("group:7"), 1);
+    assert.equal(unread.groupReceived(inGroup(20)), false);   // rendered, then replayed
+    assert.equal(unread.groupReceived(inGroup(21)), true);
+    assert.equal(unread.groupReceived(inGroup(21)), false);   // the same event again (a replay after a reconnect)
+    assert.equal(unread.groupReceived(inGroup(22, 7, { sender: "user", girl_id: null })), false);
+    assert.equal(unread.groupReceived(inGroup(23, 8), { seen: true }), false);
+    assert.equal(unread.groupReceived({ id: 24, girl_id: "emma", sender: "girl" }), false);   // not a group's
+    assert.equal(unread.count("group:7"), 2);
+    assert.equal(unread.count("group:8"), 0);
+    assert.equal(unread.total(), 3);                           // the companions' and the groups'
+  });
+
+  it("a group read removes exactly its ids, in its group only, and twice changes nothing", () => {
+    const unread = createUnreadCounts({ unread: [[groupKey(7), [20, 21]], [groupKey(8), [30]]] });
+    assert.equal(unread.groupRead({ group_id: 7, message_ids: [20, 30, 99] }), true);
+    assert.equal(unread.count("group:7"), 1);
+    assert.equal(unread.count("group:8"), 1);
+    assert.equal(unread.groupRead({ group_id: 7, message_ids: [20] }), false);
+    assert.equal(unread.groupRead({ group_id: "7", message_ids: [21] }), false);
+    assert.equal(unread.groupRead({ group_id: 7, message_ids: [21] }), true);
+    assert.equal(unread.total(), 1);
+  });
+
+  it("a group message never counts for the companion who wrote it", () => {
+    const unread = createUnreadCounts({ unread: [["emma", []]] });
+    unread.groupReceived(inGroup(40));
+    assert.equal(unread.count("emma"), 0);
+    assert.equal(unread.count(groupKey(7)), 1);
+  });
+
+  it("after a reset, the server's group ids plus what the events did meanwhile", () => {
+    const unread = createUnreadCounts({ unread: [[groupKey(7), [20]]] });
+    const refresh = unread.refresh();
+    unread.groupReceived(inGroup(22));
+    unread.groupRead({ group_id: 7, message_ids: [21] });
+    refresh.refreshed([["luna", []], [groupKey(7), [21, 20]]]);
+    assert.deepEqual([unread.count("group:7"), unread.total()], [2, 2]);   // 20, 22 (21 read meanwhile)
   });
 });

@@ -7,6 +7,8 @@ import { createOutbox, outboxKey } from "./outbox.js";
 import { createSequencer } from "./sequencer.js";
 
 const ACK_TIMEOUT_MS = 10000;
+const TYPING_REPEAT_MS = 1500;   // as composer.js: "I am typing" again while the user goes on
+const TYPING_IDLE_MS = 2000;     // no key for this long: stopped
 const root = document.getElementById("group-chat");
 
 if (root) startGroupChat(root);
@@ -195,11 +197,43 @@ function startGroupChat(page) {
     }
   });
 
+  // "I am typing" (typing_indicator with group_id), as the one-to-one composer: the turn waits for the user.
+  let typingActive = false;
+  let lastTypingSent = 0;
+  let typingIdleTimer = 0;
+
+  function emitTyping(isTyping) {
+    if (socket.connected) socket.emit("typing_indicator", { group_id: groupId, is_typing: isTyping }, () => {});
+  }
+
+  function stopTyping() {
+    clearTimeout(typingIdleTimer);
+    if (!typingActive) return;
+    typingActive = false;
+    emitTyping(false);
+  }
+
+  input.addEventListener("input", () => {
+    if (!input.value.trim()) {
+      stopTyping();
+      return;
+    }
+    const now = Date.now();
+    if (!typingActive || now - lastTypingSent >= TYPING_REPEAT_MS) {
+      typingActive = true;
+      lastTypingSent = now;
+      emitTyping(true);
+    }
+    clearTimeout(typingIdleTimer);
+    typingIdleTimer = setTimeout(stopTyping, TYPING_IDLE_MS);
+  });
+
   document.getElementById("composer").addEventListener("submit", (event) => {
     event.preventDefault();
     const content = input.value.trim();
     if (!content) return;
     input.value = "";
+    stopTyping();
     send(content);
   });
   input.addEventListener("keydown", (event) => {

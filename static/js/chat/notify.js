@@ -84,11 +84,38 @@ export function createNotify(ctx) {
 
   // ------------------------------------------------------------ notifications
 
-  function arrived(message, name) {
-    if (!enabled || document.visibilityState !== "hidden" || !notificationsSupported()) return;
-    if (window.Notification.permission !== "granted") return;
+  /** Whether a reply notifies: the setting on, the tab hidden, permission given, the reply recent. */
+  function mayNotify(message) {
+    if (!enabled || document.visibilityState !== "hidden" || !notificationsSupported()) return false;
+    if (window.Notification.permission !== "granted") return false;
     const sent = Date.parse(message.created_at);
-    if (Number.isFinite(sent) && Date.now() - sent > NOTIFY_NEWER_THAN_MS) return;
+    return !(Number.isFinite(sent) && Date.now() - sent > NOTIFY_NEWER_THAN_MS);
+  }
+
+  /** A companion's reply in a group chat: titled with the group, "Emma: ..." as the body, one per group. */
+  function groupArrived(message, { name = "", author = "" } = {}) {
+    if (!mayNotify(message)) return;
+    const groupId = message.group_id;
+    const text = previewOf(message, 120).text;
+    let notification;
+    try {
+      notification = new window.Notification(name || "DreamChat", {
+        body: author ? `${author}: ${text}` : text,
+        icon: message.girl_id ? `/companions/${encodeURIComponent(message.girl_id)}/avatar?size=128` : undefined,
+        tag: `dreamchat-group-${groupId}`,
+      });
+    } catch {
+      return;
+    }
+    notification.onclick = () => {
+      window.focus();
+      notification.close();
+      window.location.assign(`/groups/${encodeURIComponent(groupId)}`);
+    };
+  }
+
+  function arrived(message, name) {
+    if (!mayNotify(message)) return;
     const conversation = message.girl_id;
     let notification;
     try {
@@ -134,5 +161,5 @@ export function createNotify(ctx) {
     });
   }
 
-  return { showTotal, arrived, userSent };
+  return { showTotal, arrived, groupArrived, userSent };
 }

@@ -1,8 +1,10 @@
 // Owns the list of conversations: each companion's last message, its time and unread count, kept live
 // by the events of every conversation (the user's room gets them all), across replays and resets.
 // The chat page's sidebar (templates/chat/_sidebar.html) and the companion list (templates/chat/index.html).
+// Group chats are entries too, keyed "group:<id>" (groupKey): their group_message_received and
+// group_message_read count the same way, by message id, so a replay never counts twice.
 import { localizeTimes } from "../lib/time.js";
-import { badgeText, createUnreadCounts, parseIds, previewOf } from "./unread.js";
+import { badgeText, createUnreadCounts, groupKey, parseIds, previewOf } from "./unread.js";
 
 /**
  * @param {object} ctx   the page's parts: sync, connection, notify; girlId (the open conversation, if any)
@@ -10,9 +12,14 @@ import { badgeText, createUnreadCounts, parseIds, previewOf } from "./unread.js"
  */
 export function createSidebar(ctx, { root = document.getElementById("sidebar"), prefix = "sidebar-chat" } = {}) {
   const { girlId } = ctx;
-  const items = new Map();          // girl_id -> its entry (a.sidebar-chat, a.companion-card)
+  const items = new Map();          // girl_id or "group:<id>" -> its entry (a.sidebar-chat, a.companion-card)
   for (const item of root ? root.querySelectorAll(`.${prefix}[data-girl-id]`) : []) {
     items.set(item.dataset.girlId, item);
+  }
+  // The group chats: in the sidebar's second list; on the companion list, in #group-list beside it.
+  const groupRoot = prefix === "companion-card" ? document.getElementById("group-list") : root;
+  for (const item of groupRoot ? groupRoot.querySelectorAll(`.${prefix}[data-group-id]`) : []) {
+    items.set(groupKey(item.dataset.groupId), item);
   }
   const unread = createUnreadCounts({
     unread: [...items].map(([id, item]) => [id, parseIds(item.dataset.unreadIds)]),
@@ -54,9 +61,10 @@ export function createSidebar(ctx, { root = document.getElementById("sidebar"), 
     ctx.notify.showTotal(unread.total());
   }
 
-  /** The preview line and time of the newest message (an older one changes nothing). */
-  function showLast(message, { force = false } = {}) {
-    const item = items.get(message.girl_id);
+  /** The preview line and time of the newest message (an older one changes nothing). `author`: the
+   * companion's name in front of her message ("Emma: ..."), in a group. */
+  function showLast(message, { force = false, key = message.girl_id, author = "" } = {}) {
+    const item = items.get(key);
     if (!item || !Number.isInteger(message.id)) return;
     const lastId = Number.parseInt(item.dataset.lastId, 10) || 0;
     if (!force && message.id < lastId) return;
@@ -71,7 +79,8 @@ export function createSidebar(ctx, { root = document.getElementById("sidebar"), 
       body.className = `${prefix}__text`;
       body.textContent = text;
       preview.classList.remove(`${prefix}__preview--empty`);
-      preview.replaceChildren(...(mine ? [you, body] : [body]));
+      if (!mine && author) you.textContent = `${author}: `;
+      preview.replaceChildren(...(mine || author ? [you, body] : [body]));
     }
     const time = item.querySelector(`.${prefix}__time`);
     if (time && message.created_at) {
@@ -88,7 +97,24 @@ export function createSidebar(ctx, { root = document.getElementById("sidebar"), 
     else if (girlId && message.girl_id === girlId) ctx.notify.userSent();
   }
 
+  /** A message of a group chat (hers or the user's, from another tab or the ack). */
+  function groupArrived(message) {
+    if (!message || !Number.isInteger(message.group_id)) return;
+    const key = groupKey(message.group_id);
+    const item = items.get(key);
+    const author = message.sender === "user" ? "" : nameOf(message.girl_id);
+    showLast(message, { key, author });
+    if (unread.groupReceived(message, { seen: looking(key) })) countsChanged(key);
+    if (message.sender !== "user" && ctx.notify.groupArrived) {
+      ctx.notify.groupArrived(message, { name: (item && item.dataset.name) || "", author });
+    }
+  }
+
   ctx.sync.on("message_received", (payload) => arrived(payload && payload.message));
+  ctx.sync.on("group_message_received", (payload) => groupArrived(payload && payload.message));
+  ctx.sync.on("group_message_read", (payload) => {
+    if (payload && unread.groupRead(payload)) countsChanged(groupKey(payload.group_id));
+  });
   ctx.sync.on("photo_generated", (payload) => arrived(payload && payload.message));
 
   ctx.sync.on("message_updated", (payload) => {
@@ -125,8 +151,19 @@ export function createSidebar(ctx, { root = document.getElementById("sidebar"), 
             showLast({ ...conversation.last_message, girl_id: conversation.girl_id }, { force: true });
           }
         }
+        const groups = Array.isArray(data.groups) ? data.groups : [];
+        for (const group of groups) {
+          const key = groupKey(group.group_id);
+          const last = group.last_message;
+          if (items.has(key) && last) {
+            showLast({ ...last, group_id: group.group_id }, { force: true, key, author: last.sender === "user" ? "" : last.girl_name || "" });
+          }
+        }
         if (!refresh) return;
-        refresh.refreshed(data.conversations.map((c) => [c.girl_id, looking(c.girl_id) ? [] : c.unread_ids]));
+        refresh.refreshed([
+          ...data.conversations.map((c) => [c.girl_id, looking(c.girl_id) ? [] : c.unread_ids]),
+          ...groups.map((g) => [groupKey(g.group_id), g.unread_ids]),
+        ]);
         showAllCounts();
       })
       .catch(() => {})

@@ -86,6 +86,21 @@ export function createUnreadCounts({ unread = [] } = {}) {
     return removed(girlId, messageId);
   }
 
+  /** group_message_received: a companion's message in a group chat counts under groupKey(group_id),
+   * by its id like hers one-to-one (a replay counts once). True when a count changed. */
+  function groupReceived(message, options = {}) {
+    if (!message || !Number.isInteger(message.group_id)) return false;
+    return received({ ...message, girl_id: groupKey(message.group_id) }, options);
+  }
+
+  /** group_message_read: the ids the user has read in that group, from any tab. True when a count changed. */
+  function groupRead({ group_id: groupId, message_ids: messageIds } = {}) {
+    if (!Number.isInteger(groupId) || !Array.isArray(messageIds)) return false;
+    let changed = false;
+    for (const id of messageIds) changed = removed(groupKey(groupId), id) || changed;
+    return changed;
+  }
+
   /** Everything in that conversation is read (the user opened it). */
   function clear(girlId) {
     noted(["clear", girlId]);
@@ -124,7 +139,12 @@ export function createUnreadCounts({ unread = [] } = {}) {
     return sum;
   }
 
-  return { received, read, deleted, clear, refresh, count, total };
+  return { received, read, deleted, clear, groupReceived, groupRead, refresh, count, total };
+}
+
+/** A group chat's key among the counts (beside the companions' slugs): "group:7". */
+export function groupKey(groupId) {
+  return `group:${groupId}`;
 }
 
 /** The rendered data-unread-ids ("12,9,4") as ids. */
