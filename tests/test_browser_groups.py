@@ -15,6 +15,8 @@ ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 
 
 def test_a_group_chat_from_the_form_to_two_answers(page, live_server):
+    websockets = []
+    page.on("websocket", lambda socket: websockets.append(socket))
     sign_up(page, live_server.url)
     expect(page.locator('a[href="/groups/new"]').first).to_be_visible()
     page.goto(live_server.url + "/groups/new")
@@ -28,6 +30,29 @@ def test_a_group_chat_from_the_form_to_two_answers(page, live_server):
     page.click("main form button[type=submit]")
     page.wait_for_url(re.compile(r"/groups/\d+$"))
     expect(page.locator("#connection-status")).to_have_attribute("data-state", "connected")
+
+    # The user's typing goes out as typing_indicator with the group (the turn waits for it), and stops.
+    sent_frames = []
+    for socket in websockets:
+        socket.on("framesent", lambda frame: sent_frames.append(frame if isinstance(frame, str) else ""))
+    page.fill("#message-input", "Emma and")
+    group_id = int(page.url.rsplit("/", 1)[1])
+
+    def typing_sent(state):
+        return any('"typing_indicator"' in f and f'"group_id":{group_id}' in f and f'"is_typing":{state}' in f
+                   for f in sent_frames)
+
+    for _ in range(50):
+        if typing_sent("true"):
+            break
+        page.wait_for_timeout(100)
+    assert typing_sent("true"), sent_frames
+    page.fill("#message-input", "")  # emptied: stopped at once
+    for _ in range(50):
+        if typing_sent("false"):
+            break
+        page.wait_for_timeout(100)
+    assert typing_sent("false"), sent_frames
 
     send(page, "Emma and Luna, hi! What are you both up to tonight?")
     expect(page.locator('.message[data-sender="user"]')).to_have_attribute("data-status", "sent")
