@@ -533,3 +533,27 @@ def test_group_replies_do_not_notify_when_notifications_are_off(context, live_se
     expect(page.locator(f'.sidebar-chat--group[data-group-id="{group_id}"]')).to_have_attribute("data-unread", str(count))
     expect(page).to_have_title(f"({count}) Luna · DreamChat")   # still counted, just not notified
     assert page.evaluate("() => window.__notifications.length") == 0
+
+
+def test_the_group_pages_sidebar_is_live_too(context, live_server):
+    page = visible_page(context)
+    sign_up(page, live_server.url)
+    group_id = new_group(page, live_server.url, "Weekend", "Emma", "Zoe")
+    expect(page.locator("#connection-status")).to_have_attribute("data-state", "connected")
+    own = page.locator(f'.sidebar-chat--group[data-group-id="{group_id}"]')
+    send(page, "Hi you two!")
+    settled_replies(page)
+    expect(own).to_have_attribute("data-unread", "0")            # read as they come: the open group
+    expect(page).to_have_title("Weekend · DreamChat")
+    expect(own.locator(".sidebar-chat__preview")).to_contain_text(": ")
+
+    luna = hidden_page(context)                                    # another conversation, in the background
+    open_chat(luna, live_server.url, "luna")
+    send(luna, "Hello Luna")
+    expect(luna.locator('.message[data-sender="girl"]')).to_have_count(1)
+    expect(badge(page, "luna")).to_have_attribute("data-unread", "1")
+    expect(page).to_have_title("(1) Weekend · DreamChat")
+    luna.evaluate("() => window.__setVisibility('visible')")
+    expect(badge(page, "luna")).to_have_attribute("data-unread", "0")
+    expect(page).to_have_title("Weekend · DreamChat")
+    assert problems(page) == [] and problems(luna) == []

@@ -3,8 +3,10 @@
 import { io } from "../../vendor/socket.io.esm.min.js";
 import { el } from "../lib/dom.js";
 import { buildMessage, setStatus } from "./message.js";
+import { createNotify } from "./notify.js";
 import { createOutbox, outboxKey } from "./outbox.js";
 import { createSequencer } from "./sequencer.js";
+import { createSidebar } from "./sidebar.js";
 
 const ACK_TIMEOUT_MS = 10000;
 const TYPING_REPEAT_MS = 1500;   // as composer.js: "I am typing" again while the user goes on
@@ -24,6 +26,7 @@ function startGroupChat(page) {
   const names = new Map([...document.getElementById("group-names").content.querySelectorAll("span")]
     .map((span) => [span.dataset.slug, span.textContent]));
   const typing = new Set();
+  const sidebarHandlers = new Map();   // the sidebar's handlers of sequenced events (sidebar.js, as on the chat page)
   let canSend = false;
 
   const allowed = (page.dataset.transports || "polling,websocket").split(",");
@@ -93,6 +96,17 @@ function startGroupChat(page) {
   }
 
   function apply(name, payload) {
+    applyHere(name, payload);
+    for (const handler of sidebarHandlers.get(name) || []) {
+      try {
+        handler(payload);
+      } catch (error) {
+        console.error("[dreamchat] the sidebar's", name, "failed", error);
+      }
+    }
+  }
+
+  function applyHere(name, payload) {
     if (name === "group_message_received" && payload.message) show(payload.message);
     if (name === "chat_error" && payload.group_id === groupId) {
       // The turn (or its photo) failed: said in the conversation; the message is saved and answered later.
@@ -247,6 +261,29 @@ function startGroupChat(page) {
       markRead([...list.querySelectorAll('.message--girl[data-read="false"]')].map((node) => Number(node.dataset.id)));
     }
   });
+
+  // The sidebar kept live as on the chat page (sidebar.js): the same events, in this page's seq order;
+  // a reset reloads the page, so the sidebar needs no reload of its own.
+  const ctx = {
+    root: page,
+    girlId: null,
+    groupId,
+    sync: {
+      on(name, handler) {
+        if (!sidebarHandlers.has(name)) {
+          sidebarHandlers.set(name, []);
+          if (!["group_message_received", "group_message_read", "chat_error"].includes(name)) {
+            socket.on(name, (payload) => sequencer.accept(name, payload));
+          }
+        }
+        sidebarHandlers.get(name).push(handler);
+      },
+    },
+    connection: { socket: { on: () => {} } },
+    scroll: { nearBottom: () => true, toBottom: () => {} },
+  };
+  ctx.notify = createNotify(ctx);
+  createSidebar(ctx);
 
   const focus = page.dataset.focusMessage && list.querySelector(`[data-id="${page.dataset.focusMessage}"]`);
   if (focus) {

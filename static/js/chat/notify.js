@@ -110,7 +110,7 @@ export function createNotify(ctx) {
     notification.onclick = () => {
       window.focus();
       notification.close();
-      window.location.assign(`/groups/${encodeURIComponent(groupId)}`);
+      if (groupId !== ctx.groupId) window.location.assign(`/groups/${encodeURIComponent(groupId)}`);
     };
   }
 

@@ -27,7 +27,8 @@ export function createSidebar(ctx, { root = document.getElementById("sidebar"), 
 
   /** The user is looking at this conversation now: her messages there are read as they come. */
   function looking(id) {
-    return id === girlId && document.visibilityState === "visible";
+    const open = ctx.groupId ? groupKey(ctx.groupId) : girlId;
+    return id === open && document.visibilityState === "visible";
   }
 
   function nameOf(id) {
