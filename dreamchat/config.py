@@ -278,6 +278,9 @@ class Config:
         self.PROACTIVE_NIGHT = night_from_env()
         self.PROACTIVE_CHECK_SECONDS = _env_float("PROACTIVE_CHECK_SECONDS", 60)
         self.PROACTIVE_RETRY_SECONDS = _env_float("PROACTIVE_RETRY_SECONDS", 1800)
+        # A group turn whose model failed (no fallback) is not retaken by any process's sweep for
+        # GROUP_RETRY_SECONDS (0: at the next sweep); a new message in the group retries it at once.
+        self.GROUP_RETRY_SECONDS = max(0.0, _env_float("GROUP_RETRY_SECONDS", 300))
         self.RATE_LIMIT_LOGINS = _env_int("RATE_LIMIT_LOGINS", 20)  # per client address per minute
         self.RATE_LIMIT_SIGNUPS = _env_int("RATE_LIMIT_SIGNUPS", 5)  # per client address per hour
         self.RATE_LIMIT_STORAGE_URL = rate_limit_storage_from_env()
