@@ -472,3 +472,26 @@ def test_the_unanswered_index_holds_only_the_user_messages_waiting(make_app, aut
         [sweep] = [e for e in executed if "group_messages" in e.statement]
         steps = db.session.connection().exec_driver_sql("EXPLAIN QUERY PLAN " + sweep.statement, sweep.parameters)
         assert "ix_group_messages_unanswered" in " ".join(str(row) for row in steps)
+
+
+def test_group_settings_are_clamped_and_group_creation_is_capped(make_app, auth_factory, monkeypatch):
+    from dreamchat.config import TestConfig
+
+    for value, shown in (("0", 1), ("-5", 1), ("50", 50), ("100000", 1000)):
+        monkeypatch.setenv("GROUP_HISTORY_SHOWN", value)
+        assert TestConfig().GROUP_HISTORY_SHOWN == shown
+    monkeypatch.setenv("MAX_GROUPS_PER_USER", "-1")
+    assert TestConfig().MAX_GROUPS_PER_USER == 0
+    monkeypatch.delenv("MAX_GROUPS_PER_USER")
+    assert TestConfig().MAX_GROUPS_PER_USER == 20
+
+    app = make_app(MAX_GROUPS_PER_USER=2)
+    client, _ = auth_factory(app)
+    new_group(app, client, "emma", "luna")
+    new_group(app, client, "zoe", "luna")
+    third = create_group(app, client, "emma", "zoe")
+    assert third.status_code == 400 and "2 group chats already" in third.get_data(as_text=True)
+    other, _ = auth_factory(app)
+    new_group(app, other, "emma", "zoe")  # a cap per user
+    app.config["MAX_GROUPS_PER_USER"] = 0
+    new_group(app, client, "emma", "zoe")

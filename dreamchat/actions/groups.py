@@ -55,6 +55,10 @@ def user_groups(user_id: int) -> list[Group]:
     return list(db.session.scalars(sa.select(Group).where(Group.user_id == user_id).order_by(Group.id.desc())))
 
 
+def group_count(user_id: int) -> int:
+    return db.session.scalar(sa.select(sa.func.count()).select_from(Group).where(Group.user_id == user_id))
+
+
 def create_group(user_id: int, name: str, companion_ids: list[int]) -> Group:
     """A new group of the user with these companions (2-4, in this order); commits."""
     if not MIN_MEMBERS <= len(set(companion_ids)) == len(companion_ids) <= MAX_MEMBERS:
