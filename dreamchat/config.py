@@ -278,6 +278,9 @@ class Config:
         self.PROACTIVE_NIGHT = night_from_env()
         self.PROACTIVE_CHECK_SECONDS = _env_float("PROACTIVE_CHECK_SECONDS", 60)
         self.PROACTIVE_RETRY_SECONDS = _env_float("PROACTIVE_RETRY_SECONDS", 1800)
+        # A group turn whose model failed (no fallback) is not retaken by any process's sweep for
+        # GROUP_RETRY_SECONDS (0: at the next sweep); a new message in the group retries it at once.
+        self.GROUP_RETRY_SECONDS = max(0.0, _env_float("GROUP_RETRY_SECONDS", 300))
         self.RATE_LIMIT_LOGINS = _env_int("RATE_LIMIT_LOGINS", 20)  # per client address per minute
         self.RATE_LIMIT_SIGNUPS = _env_int("RATE_LIMIT_SIGNUPS", 5)  # per client address per hour
         self.RATE_LIMIT_STORAGE_URL = rate_limit_storage_from_env()
@@ -300,8 +303,11 @@ class Config:
         self.SEARCH_RANK_WINDOW = _env_int("SEARCH_RANK_WINDOW", 500)
         # Group chat messages have no full-text index: search reads the user's newest this many (0: not searched).
         self.SEARCH_GROUP_SCAN = _env_int("SEARCH_GROUP_SCAN", 2000)
-        # A group chat's page shows its newest this many messages (or this many around a search result).
-        self.GROUP_HISTORY_SHOWN = _env_int("GROUP_HISTORY_SHOWN", 200) or 200
+        # A group chat's page shows its newest this many messages (or this many around a search result):
+        # at least 1 and at most 1000 (a value outside is brought within).
+        self.GROUP_HISTORY_SHOWN = min(max(_env_int("GROUP_HISTORY_SHOWN", 200), 1), 1000)
+        # Group chats one user may create (0: no cap).
+        self.MAX_GROUPS_PER_USER = max(_env_int("MAX_GROUPS_PER_USER", 20), 0)
         self.RATE_LIMIT_SEARCHES = _env_int("RATE_LIMIT_SEARCHES", 60)  # per user per minute (0: no limit)
         self.DAILY_REPLY_LIMIT = _env_int("DAILY_REPLY_LIMIT", 1000)
         self.DAILY_PHOTO_LIMIT = _env_int("DAILY_PHOTO_LIMIT", 50)

@@ -447,11 +447,19 @@ class GroupMember(db.Model):
     companion: so.Mapped[Companion] = so.relationship(lazy="joined")
 
 
+# The partial index of the user's group messages waiting for their turn (her replies never get
+# answered_at: without the sender they would all stay in it); queries repeat it word for word
+# (GroupMessage.unanswered) so SQLite uses the index.
+UNANSWERED_WHERE = "answered_at IS NULL AND sender = 'user'"
+
+
 class GroupMessage(db.Model):
     """A message of a group chat. The user's (sender "user", companion_id NULL) stay unanswered
     (answered_at NULL) until every reply of their turn is stored; her replies (sender "girl",
     companion_id: the companion who wrote it) carry their turn (turn_id: the newest user message they
-    answer) and their place in it (turn_index), unique, so a resumed turn never stores one twice."""
+    answer) and their place in it (turn_index), unique, so a resumed turn never stores one twice. With
+    the turn's first reply its user messages get its turn_id too (turn_index NULL): a resumed turn
+    answers exactly them, and a message sent in between waits for the next turn."""
 
     __tablename__ = "group_messages"
 
@@ -474,7 +482,7 @@ class GroupMessage(db.Model):
 
     __table_args__ = (
         sa.Index("ix_group_messages_group", "group_id", "id"),
-        sa.Index("ix_group_messages_unanswered", "group_id", "id", **_partial("answered_at IS NULL")),
+        sa.Index("ix_group_messages_unanswered", "group_id", "id", **_partial(UNANSWERED_WHERE)),
         # Messages not read yet: hers until the user sees them, the user's until their turn is answered.
         sa.Index("ix_group_messages_unread", "group_id", "id", **_partial("read_at IS NULL")),
         sa.UniqueConstraint("user_id", "client_id", name="uq_group_message_user_client"),

@@ -4,7 +4,8 @@ import sqlalchemy as sa
 from dreamchat.ai.group_turns import Speaker, addressed, plan_turn
 from dreamchat.extensions import db
 from dreamchat.models import Companion, Group, GroupMessage, Message
-from tests.conftest import csrf_token_in, new_client_id, payloads, wait_for_background_work, wait_for_events
+from tests.conftest import (captured_statements, csrf_token_in, new_client_id, payloads, wait_for_background_work,
+                            wait_for_events)
 
 MEMBERS = [("emma", "Emma"), ("luna", "Luna"), ("zoe", "Zoé"), ("sofia", "Sofía")]
 
@@ -320,3 +321,233 @@ def test_the_group_waits_while_the_user_is_typing(make_app, auth_factory):
     assert bad["ok"] is False and bad["error"]["code"] == "invalid"
     bad = sio.emit("typing_indicator", {"group_id": "x", "is_typing": True}, callback=True)
     assert bad["ok"] is False and bad["error"]["code"] == "invalid"
+
+
+class WrappedProvider:
+    """The app's reply provider, with a hook run before each compose (in the reply task's thread)."""
+
+    streams = False
+
+    def __init__(self, inner, before):
+        self.inner, self.before, self.requests = inner, before, []
+
+    def __getattr__(self, name):
+        return getattr(self.inner, name)
+
+    def compose(self, request):
+        self.requests.append(request)
+        self.before(len(self.requests), request)
+        return self.inner.compose(request)
+
+
+def group_rows(app, group_id):
+    with app.app_context():
+        return db.session.execute(sa.select(GroupMessage.sender, GroupMessage.companion_id, GroupMessage.content,
+                                            GroupMessage.safety, GroupMessage.answered_at)
+                                  .where(GroupMessage.group_id == group_id).order_by(GroupMessage.id)).all()
+
+
+def test_a_crisis_message_sent_mid_turn_stops_the_casual_replies_at_once(make_app, auth_factory):
+    from dreamchat.actions import groups
+
+    app = make_app(GROUP_TEST_SPEAKERS=("emma", "luna"))
+    client, sio = auth_factory(app)
+    group_id = new_group(app, client, "emma", "luna")
+    with app.app_context():
+        user_id = db.session.scalar(sa.select(Group.user_id).where(Group.id == group_id))
+
+    def crisis_while_emma_writes(call, _request):
+        if call == 1:
+            groups.send_group_message(user_id, group_id, "actually I want to kill myself tonight", None, {})
+
+    app.extensions["reply_provider"] = WrappedProvider(app.extensions["reply_provider"], crisis_while_emma_writes)
+    send(sio, group_id, "Hi you two, how was your day?")
+    wait_for_events(sio, lambda evs: any(m.get("safety") == "crisis" for m in her_messages(evs)), timeout=10)
+    wait_for_background_work(app)
+    rows = group_rows(app, group_id)
+    assert [(r.sender, r.safety) for r in rows] == [("user", None), ("user", None), ("girl", None), ("girl", "crisis")]
+    assert all(r.answered_at is not None for r in rows if r.sender == "user")
+    assert len(app.extensions["reply_provider"].requests) == 1  # Luna's casual reply was never composed
+
+
+def test_a_turn_whose_group_was_taken_over_during_the_model_call_stores_nothing(make_app, auth_factory):
+    from datetime import timedelta
+
+    from dreamchat.models import utcnow
+
+    app = make_app(GROUP_TEST_SPEAKERS=("emma", "luna"), AI_TIMEOUT_SECONDS=100)
+    client, sio = auth_factory(app)
+    group_id = new_group(app, client, "emma", "luna")
+    leases = []
+
+    def taken_over_meanwhile(_call, _request):
+        expires = db.session.scalar(sa.select(Group.claim_expires_at).where(Group.id == group_id))
+        leases.append((expires - utcnow().replace(tzinfo=None) if expires.tzinfo is None else expires - utcnow()))
+        # The lease lapsed (a slow model) and another process's sweep took the group.
+        db.session.execute(sa.update(Group).where(Group.id == group_id).values(
+            claimed_by="other-process", claim_expires_at=utcnow() + timedelta(minutes=5)))
+        db.session.commit()
+
+    app.extensions["reply_provider"] = WrappedProvider(app.extensions["reply_provider"], taken_over_meanwhile)
+    send(sio, group_id, "Hello both")
+    wait_for_background_work(app)
+    import time
+    time.sleep(0.5)
+    wait_for_background_work(app)
+    assert [r.sender for r in group_rows(app, group_id)] == ["user"]  # the other process answers
+    assert len(app.extensions["reply_provider"].requests) == 1
+    assert leases[0] > timedelta(seconds=200)  # the model call is covered: 2 x AI_TIMEOUT_SECONDS and more
+
+
+def test_a_resumed_turn_reads_its_own_earlier_replies(make_app, auth_factory):
+    from dreamchat.actions import groups
+    from dreamchat.companions import directory
+
+    app = make_app(GROUP_TEST_SPEAKERS=("emma", "luna"))
+    client, sio = auth_factory(app)
+    group_id = new_group(app, client, "emma", "luna")
+    with app.app_context():
+        user_id = db.session.scalar(sa.select(Group.user_id).where(Group.id == group_id))
+        emma = directory.by_id(db.session.scalar(sa.select(Companion.id).where(Companion.slug == "emma")))
+        # A turn cut short by kill -9 after Emma's reply.
+        sent = groups.send_group_message(user_id, group_id, "How was the weekend?", None, {})
+        turn_id = sent.message["id"]
+        groups.store_group_reply(user_id, group_id, emma, "I went sailing with my cousin!", turn_id, 0, [turn_id],
+                                 last=False)
+    provider = app.extensions["reply_provider"] = WrappedProvider(app.extensions["reply_provider"],
+                                                                  lambda *_: None)
+    app.extensions["companion_worker"].group_reply_later(user_id, group_id)
+    wait_for_background_work(app)
+    [luna_request] = provider.requests
+    assert [line.content for line in luna_request.history][-1] == "Emma: I went sailing with my cousin!"
+    assert [r.sender for r in group_rows(app, group_id)] == ["user", "girl", "girl"]
+
+
+def test_a_group_photo_never_reports_progress_to_the_one_to_one_page(monkeypatch):
+    from dreamchat.tasks import photo
+
+    reported = []
+    monkeypatch.setattr(photo.photos, "report_photo_progress", lambda *args: reported.append(args))
+    progress = photo.ProgressReporter(1, "luna", "group-7")
+    progress.silent = True
+    for value in (0.0, 0.5, 1.0):
+        progress(value)
+    assert reported == []
+    one_to_one = photo.ProgressReporter(1, "luna", "r1")
+    one_to_one(0.5)
+    one_to_one(1.0)
+    assert [args[-1] for args in reported] == [0.5, 1.0]
+
+
+def test_a_model_failure_is_reported_backed_off_and_a_fallback_answers(make_app, auth_factory):
+    from dreamchat.ai.offline import OfflineReplyProvider
+    from dreamchat.models import utcnow
+    from dreamchat.providers import ProviderError
+    from dreamchat.tasks import claims
+
+    app = make_app(GROUP_TEST_SPEAKERS=("emma", "luna"), GROUP_RETRY_SECONDS=300)
+    app.extensions["fallback_reply_provider"] = None
+    client, sio = auth_factory(app)
+    group_id = new_group(app, client, "emma", "luna")
+
+    def quota_used_up(_call, _request):
+        raise ProviderError("quota", "no credit left", retryable=False)
+
+    app.extensions["reply_provider"] = WrappedProvider(app.extensions["reply_provider"], quota_used_up)
+    send(sio, group_id, "Hello both")
+    events = wait_for_events(sio, lambda evs: payloads(evs, "chat_error"), timeout=10)
+    wait_for_background_work(app)
+    [error] = payloads(events, "chat_error")
+    assert error["group_id"] == group_id and error["code"] == "quota" and "quota" in error["message"]
+    assert [r.sender for r in group_rows(app, group_id)] == ["user"]
+    worker = app.extensions["companion_worker"]
+    with app.app_context():
+        assert db.session.scalar(sa.select(Group.claimed_by).where(Group.id == group_id)) == claims.RETRY_LATER
+        assert claims.unclaimed_groups(utcnow(), worker.worker_id) == []  # no sweep retries it for now
+
+    # An empty reply is a failure too; with a fallback engine the turn is answered. A new message retries at once.
+    app.extensions["reply_provider"] = WrappedProvider(app.extensions["reply_provider"].inner, lambda *_: None)
+    app.extensions["reply_provider"].compose = lambda request: type("R", (), {"text": "  "})()
+    app.extensions["fallback_reply_provider"] = OfflineReplyProvider()
+    send(sio, group_id, "What are you two up to?")
+    wait_for_background_work(app)
+    rows = group_rows(app, group_id)
+    assert [r.sender for r in rows] == ["user", "user", "girl", "girl"] and all(r.content.strip() for r in rows)
+    assert all(r.answered_at for r in rows if r.sender == "user")
+
+
+def test_a_message_sent_before_a_half_done_turn_resumes_waits_for_the_next_turn(make_app, auth_factory):
+    from dreamchat.actions import groups
+    from dreamchat.companions import directory
+
+    app = make_app(GROUP_TEST_SPEAKERS=("emma", "luna"))
+    client, sio = auth_factory(app)
+    group_id = new_group(app, client, "emma", "luna")
+    with app.app_context():
+        user_id = db.session.scalar(sa.select(Group.user_id).where(Group.id == group_id))
+        emma = directory.by_id(db.session.scalar(sa.select(Companion.id).where(Companion.slug == "emma")))
+        first = groups.send_group_message(user_id, group_id, "How was the weekend?", None, {}).message["id"]
+        groups.store_group_reply(user_id, group_id, emma, "I went sailing!", first, 0, [first], last=False)
+        # kill -9 here; then, before the restart, another message arrives.
+        second = groups.send_group_message(user_id, group_id, "Any plans for tonight?", None, {}).message["id"]
+    provider = app.extensions["reply_provider"] = WrappedProvider(app.extensions["reply_provider"],
+                                                                  lambda *_: None)
+    app.extensions["companion_worker"].group_reply_later(user_id, group_id)
+    wait_for_background_work(app)
+    assert provider.requests[0].new_messages == ("How was the weekend?",)  # the first turn, resumed as it was
+    assert provider.requests[1].new_messages == ("Any plans for tonight?",)
+    with app.app_context():
+        replies = db.session.execute(sa.select(GroupMessage.turn_id, GroupMessage.turn_index)
+                                     .where(GroupMessage.sender == "girl").order_by(GroupMessage.id)).all()
+    assert [tuple(r) for r in replies] == [(first, 0), (first, 1), (second, 0), (second, 1)]
+    assert all(r.answered_at for r in group_rows(app, group_id) if r.sender == "user")
+
+
+def test_the_unanswered_index_holds_only_the_user_messages_waiting(make_app, auth_factory):
+    from dreamchat.models import utcnow
+    from dreamchat.tasks import claims
+    from dreamchat.tasks.group_reply import UNANSWERED
+
+    app = make_app(GROUP_TEST_SPEAKERS=("emma", "luna"))
+    with app.app_context():
+        index_sql = db.session.scalar(sa.text(
+            "SELECT sql FROM sqlite_master WHERE name = 'ix_group_messages_unanswered'"))
+        assert "sender = 'user'" in index_sql  # her replies (never answered) are not kept in it
+        connection = db.session.connection()
+
+        def plan(statement, **params):
+            compiled = statement.compile(connection, compile_kwargs={"render_postcompile": True})
+            return " ".join(str(row) for row in connection.exec_driver_sql(
+                "EXPLAIN QUERY PLAN " + str(compiled), tuple(compiled.construct_params(params).values())
+                if compiled.positiontup is None else
+                tuple(compiled.construct_params(params)[name] for name in compiled.positiontup)))
+
+        assert "ix_group_messages_unanswered" in plan(UNANSWERED, gid=1)
+    with captured_statements(app) as executed, app.app_context():
+        assert claims.unclaimed_groups(utcnow(), "me") == []
+        [sweep] = [e for e in executed if "group_messages" in e.statement]
+        steps = db.session.connection().exec_driver_sql("EXPLAIN QUERY PLAN " + sweep.statement, sweep.parameters)
+        assert "ix_group_messages_unanswered" in " ".join(str(row) for row in steps)
+
+
+def test_group_settings_are_clamped_and_group_creation_is_capped(make_app, auth_factory, monkeypatch):
+    from dreamchat.config import TestConfig
+
+    for value, shown in (("0", 1), ("-5", 1), ("50", 50), ("100000", 1000)):
+        monkeypatch.setenv("GROUP_HISTORY_SHOWN", value)
+        assert TestConfig().GROUP_HISTORY_SHOWN == shown
+    monkeypatch.setenv("MAX_GROUPS_PER_USER", "-1")
+    assert TestConfig().MAX_GROUPS_PER_USER == 0
+    monkeypatch.delenv("MAX_GROUPS_PER_USER")
+    assert TestConfig().MAX_GROUPS_PER_USER == 20
+
+    app = make_app(MAX_GROUPS_PER_USER=2)
+    client, _ = auth_factory(app)
+    new_group(app, client, "emma", "luna")
+    new_group(app, client, "zoe", "luna")
+    third = create_group(app, client, "emma", "zoe")
+    assert third.status_code == 400 and "2 group chats already" in third.get_data(as_text=True)
+    other, _ = auth_factory(app)
+    new_group(app, other, "emma", "zoe")  # a cap per user
+    app.config["MAX_GROUPS_PER_USER"] = 0
+    new_group(app, client, "emma", "zoe")

@@ -11,7 +11,7 @@ from tests.test_production_server import connect, wait_until
 def replies_of(database, turn_id):
     with sqlite3.connect(database) as connection:
         return connection.execute("SELECT companion_id, turn_index FROM group_messages WHERE turn_id = ? "
-                                  "ORDER BY id", (turn_id,)).fetchall()
+                                  "AND turn_index IS NOT NULL ORDER BY id", (turn_id,)).fetchall()
 
 
 def answered(database, message_id):

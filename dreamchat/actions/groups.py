@@ -57,6 +57,10 @@ def user_groups(user_id: int) -> list[Group]:
     return list(db.session.scalars(sa.select(Group).where(Group.user_id == user_id).order_by(Group.id.desc())))
 
 
+def group_count(user_id: int) -> int:
+    return db.session.scalar(sa.select(sa.func.count()).select_from(Group).where(Group.user_id == user_id))
+
+
 def create_group(user_id: int, name: str, companion_ids: list[int]) -> Group:
     """A new group of the user with these companions (2-4, in this order); commits."""
     if not MIN_MEMBERS <= len(set(companion_ids)) == len(companion_ids) <= MAX_MEMBERS:
@@ -117,7 +121,27 @@ class _Row(dict):
 
 def stored_turn_indexes(turn_id: int) -> set[int]:
     """The places of this turn whose reply is already stored (a turn resumed after a restart)."""
-    return set(db.session.scalars(sa.select(table.c.turn_index).where(table.c.turn_id == turn_id)))
+    return set(stored_turn_replies(turn_id))
+
+
+def stored_turn_replies(turn_id: int) -> dict[int, tuple[int, str]]:
+    """The replies this turn already stored, by place: {turn_index: (companion_id, content)}, in place order."""
+    return {row.turn_index: (row.companion_id, row.content) for row in db.session.execute(
+        sa.select(table.c.turn_index, table.c.companion_id, table.c.content)
+        .where(table.c.turn_id == turn_id, table.c.turn_index.is_not(None)).order_by(table.c.turn_index))}
+
+
+def end_turn_early(group_id: int, answered_ids: list[int]) -> None:
+    """A turn cut short (a crisis message came meanwhile): its user messages are answered by the
+    replies already stored; the next turn answers what came after."""
+    writer.write(_mark_answered, group_id, tuple(answered_ids))
+
+
+def _mark_answered(group_id, answered_ids) -> None:
+    now = utcnow()
+    db.session.connection().execute(table.update().where(
+        table.c.group_id == group_id, table.c.id.in_(answered_ids), table.c.answered_at.is_(None))
+        .values(answered_at=now, read_at=now))
 
 
 def store_group_reply(user_id: int, group_id: int, companion, text: str, turn_id: int, turn_index: int,
@@ -139,6 +163,10 @@ def _write_group_reply(user_id, group_id, companion, text, turn_id, turn_index, 
               "sender": Sender.COMPANION.value, "type": "text", "content": text, "created_at": now,
               "turn_id": turn_id, "turn_index": turn_index, "safety": safety, "resources_json": resources_json}
     new_id = connection.execute(_insert_ignoring("turn_id", "turn_index").values(**values)).scalar()
+    # The turn's membership is fixed with its first reply: its user messages carry its id, so a turn
+    # resumed after a restart answers exactly them (a message sent in between goes to the next turn).
+    connection.execute(table.update().where(table.c.id.in_(answered_ids), table.c.sender == Sender.USER.value,
+                                            table.c.turn_id.is_(None)).values(turn_id=turn_id))
     if last:
         # Read by the companions as they answer (so the unread index holds only what waits).
         connection.execute(table.update().where(table.c.id.in_(answered_ids), table.c.answered_at.is_(None))

@@ -33,6 +33,11 @@ class NewGroupForm(FlaskForm):
         if not groups.MIN_MEMBERS <= len(set(field.data or [])) <= groups.MAX_MEMBERS:
             raise ValidationError(f"Pick {groups.MIN_MEMBERS} to {groups.MAX_MEMBERS} companions.")
 
+    def validate_name(self, field) -> None:
+        cap = current_app.config["MAX_GROUPS_PER_USER"]
+        if cap and groups.group_count(current_user.id) >= cap:
+            raise ValidationError(f"You have {cap} group chats already, the most there can be.")
+
 
 def all_companions() -> list[Companion]:
     return list(db.session.scalars(sa.select(Companion).order_by(Companion.position, Companion.id)))

@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
 from dreamchat.extensions import db
-from dreamchat.models import Group, GroupMessage, Message, Photo, ReplyClaim, Sender, utcnow
+from dreamchat.models import UNANSWERED_WHERE, Group, GroupMessage, Message, Photo, ReplyClaim, Sender, utcnow
 
 claims_table, photos_table, messages_table = ReplyClaim.__table__, Photo.__table__, Message.__table__
 groups_table, group_messages_table = Group.__table__, GroupMessage.__table__
@@ -92,16 +92,30 @@ def unclaimed_photos(now: datetime, owner: str) -> list[int]:
                photos_table.c.claim_expires_at < now))))
 
 
+# The claim left on a group whose turn failed (the model, no fallback): the sweeps leave the group alone
+# until it lapses (GROUP_RETRY_SECONDS); anyone may take it at once for a new message.
+RETRY_LATER = "retry-after-failure"
+
+
 def claim_group(group_id: int, owner: str, lease: timedelta) -> bool:
     """Take (or renew) a group chat's reply claim (a lease on its row); False while another process holds it."""
     now = utcnow()
     taken = db.session.execute(groups_table.update().where(
         groups_table.c.id == group_id,
         sa.or_(groups_table.c.claimed_by.is_(None), groups_table.c.claimed_by == owner,
-               groups_table.c.claim_expires_at < now))
+               groups_table.c.claimed_by == RETRY_LATER, groups_table.c.claim_expires_at < now))
         .values(claimed_by=owner, claim_expires_at=now + lease)).rowcount
     db.session.commit()
     return taken == 1
+
+
+def back_off_group(group_id: int, owner: str, seconds: float) -> None:
+    """The turn failed: no sweep retakes the group for `seconds` (0: released, retried at the next sweep)."""
+    values = ({"claimed_by": RETRY_LATER, "claim_expires_at": utcnow() + timedelta(seconds=seconds)} if seconds > 0
+              else {"claimed_by": None, "claim_expires_at": None})
+    db.session.execute(groups_table.update().where(groups_table.c.id == group_id, groups_table.c.claimed_by == owner)
+                       .values(**values))
+    db.session.commit()
 
 
 def release_group(group_id: int, owner: str) -> None:
@@ -112,8 +126,8 @@ def release_group(group_id: int, owner: str) -> None:
 
 def unclaimed_groups(now: datetime, owner: str) -> list[tuple[int, int]]:
     """(user_id, group_id) of the group chats with an unfinished turn that nobody is working on."""
-    waiting = sa.select(group_messages_table.c.group_id).where(
-        group_messages_table.c.sender == Sender.USER.value, group_messages_table.c.answered_at.is_(None))
+    # Along ix_group_messages_unanswered (its predicate word for word, so SQLite uses it).
+    waiting = sa.select(group_messages_table.c.group_id).where(sa.text(UNANSWERED_WHERE))
     return [tuple(row) for row in db.session.execute(
         sa.select(groups_table.c.user_id, groups_table.c.id).where(
             groups_table.c.id.in_(waiting),

@@ -57,6 +57,6 @@ class ProgressReporter:
 
     def __call__(self, progress: float) -> None:
         progress = max(0.0, min(1.0, float(progress)))
-        if not self.silent and progress - self.last >= 0.02 or (progress == 1.0 and self.last < 1.0):
+        if not self.silent and (progress - self.last >= 0.02 or (progress == 1.0 and self.last < 1.0)):
             self.last = progress
             photos.report_photo_progress(self.user_id, self.companion_slug, self.request_id, progress)

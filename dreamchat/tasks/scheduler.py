@@ -70,6 +70,9 @@ class TaskScheduler:
         # provider may take (its timeout, twice with the client's one retry), and a little more.
         self.transcription_lease = timedelta(seconds=2 * app.config["STT_TIMEOUT_SECONDS"]
                                              + app.config["WORK_LEASE_SECONDS"])
+        # Before a group companion's model call the group is claimed for as long as the reply provider
+        # may take (its timeout, twice with one retry), and a little more.
+        self.reply_lease = timedelta(seconds=2 * app.config["AI_TIMEOUT_SECONDS"] + app.config["WORK_LEASE_SECONDS"])
         self._photos_running: set[int] = set()
         slots = app.config.get("MAX_CONCURRENT_REPLIES", 0)
         self._cpu_slots = threading.BoundedSemaphore(slots) if slots else None
@@ -334,8 +337,11 @@ class TaskScheduler:
             db.session.remove()
             socketio.sleep(CLAIM_RETRY_SECONDS)
 
-    def renew_group_claim(self, group_id: int) -> None:
-        claims.claim_group(group_id, self.worker_id, self.lease)
+    def renew_group_claim(self, group_id: int, lease: timedelta | None = None) -> bool:
+        """A running group turn keeps its group (before each speaker, before and after her model call,
+        before storing) for `lease` (WORK_LEASE_SECONDS unless told); False when another process has
+        taken it over: the turn then stops at once (that process answers)."""
+        return claims.claim_group(group_id, self.worker_id, lease or self.lease)
 
     def make_photo_later(self, photo_id: int) -> None:
         if self.draining:

@@ -73,8 +73,10 @@ def upgrade():
         op.add_column("photos", sa.Column("group_id", sa.Integer(), nullable=True))
         op.create_foreign_key("photos_group_id_fkey", "photos", "groups", ["group_id"], ["id"])
     op.create_index("ix_group_messages_group", "group_messages", ["group_id", "id"])
+    # The user's messages waiting for their turn only: her replies are never "answered", and would
+    # otherwise stay in this index for ever.
     op.create_index("ix_group_messages_unanswered", "group_messages", ["group_id", "id"],
-                    **_partial("answered_at IS NULL"))
+                    **_partial("answered_at IS NULL AND sender = 'user'"))
     op.create_index("ix_group_messages_unread", "group_messages", ["group_id", "id"],
                     **_partial("read_at IS NULL"))
 
