@@ -447,10 +447,11 @@ class GroupMember(db.Model):
     companion: so.Mapped[Companion] = so.relationship(lazy="joined")
 
 
-# The partial index of the user's group messages waiting for their turn (her replies never get
-# answered_at: without the sender they would all stay in it); queries repeat it word for word
-# (GroupMessage.unanswered) so SQLite uses the index.
-UNANSWERED_WHERE = "answered_at IS NULL AND sender = 'user'"
+# The partial index of the user's group messages waiting for their turn. Her replies and photos are
+# stored with answered_at set, so they are never in it; the predicate names no sender (a "sender =
+# 'user'" term would make SQLite re-prepare every statement binding sender: see migration 0010).
+# Queries repeat it word for word so SQLite uses the index.
+UNANSWERED_WHERE = "answered_at IS NULL"
 
 
 class GroupMessage(db.Model):

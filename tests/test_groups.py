@@ -512,7 +512,7 @@ def test_the_unanswered_index_holds_only_the_user_messages_waiting(make_app, aut
     with app.app_context():
         index_sql = db.session.scalar(sa.text(
             "SELECT sql FROM sqlite_master WHERE name = 'ix_group_messages_unanswered'"))
-        assert "sender = 'user'" in index_sql  # her replies (never answered) are not kept in it
+        assert index_sql.endswith("WHERE answered_at IS NULL")  # no "sender = 'user'": see migration 0010
         connection = db.session.connection()
 
         def plan(statement, **params):
@@ -523,6 +523,14 @@ def test_the_unanswered_index_holds_only_the_user_messages_waiting(make_app, aut
                 tuple(compiled.construct_params(params)[name] for name in compiled.positiontup)))
 
         assert "ix_group_messages_unanswered" in plan(UNANSWERED, gid=1)
+    client, sio = auth_factory(app)
+    group_id = new_group(app, client, "emma", "luna")
+    send(sio, group_id, "Hello you two")
+    wait_for_events(sio, lambda evs: len(her_messages(evs)) >= 2)
+    wait_for_background_work(app)
+    with app.app_context():  # her replies are stored answered: the index holds only what waits
+        assert db.session.scalar(sa.text("SELECT count(*) FROM group_messages WHERE answered_at IS NULL")) == 0
+        assert db.session.scalar(sa.text("SELECT count(*) FROM group_messages WHERE sender = 'girl'")) == 2
     with captured_statements(app) as executed, app.app_context():
         assert claims.unclaimed_groups(utcnow(), "me") == []
         [sweep] = [e for e in executed if "group_messages" in e.statement]

@@ -161,7 +161,8 @@ def _write_group_reply(user_id, group_id, companion, text, turn_id, turn_index, 
     resources_json = json.dumps(resources, ensure_ascii=False) if resources else None
     values = {"group_id": group_id, "user_id": user_id, "companion_id": companion.id,
               "sender": Sender.COMPANION.value, "type": "text", "content": text, "created_at": now,
-              "turn_id": turn_id, "turn_index": turn_index, "safety": safety, "resources_json": resources_json}
+              "turn_id": turn_id, "turn_index": turn_index, "safety": safety, "resources_json": resources_json,
+              "answered_at": now}  # hers are never waiting: only the user's are in ix_group_messages_unanswered
     new_id = connection.execute(_insert_ignoring("turn_id", "turn_index").values(**values)).scalar()
     # The turn's membership is fixed with its first reply: its user messages carry its id, so a turn
     # resumed after a restart answers exactly them (a message sent in between goes to the next turn).
@@ -262,7 +263,7 @@ def store_group_photo(photo, caption: str, now: datetime) -> dict:
     companion = directory.by_id(photo.companion_id)
     values = {"group_id": photo.group_id, "user_id": photo.user_id, "companion_id": photo.companion_id,
               "sender": Sender.COMPANION.value, "type": "photo", "content": caption, "photo_id": photo.id,
-              "created_at": now}
+              "created_at": now, "answered_at": now}
     new_id = db.session.execute(table.insert().values(**values).returning(table.c.id)).scalar_one()
     message = message_dict(_Row(id=new_id, read_at=None, client_id=None, safety=None, **values),
                            {photo.companion_id: companion.slug if companion else None})

@@ -76,7 +76,7 @@ def upgrade():
     # The user's messages waiting for their turn only: her replies are never "answered", and would
     # otherwise stay in this index for ever.
     op.create_index("ix_group_messages_unanswered", "group_messages", ["group_id", "id"],
-                    **_partial("answered_at IS NULL AND sender = 'user'"))
+                    **_partial("answered_at IS NULL"))
     op.create_index("ix_group_messages_unread", "group_messages", ["group_id", "id"],
                     **_partial("read_at IS NULL"))
 
