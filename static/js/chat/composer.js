@@ -2,10 +2,9 @@
 // the message being replied to (quoted above the composer until sent, ✕ or Escape).
 import { autoGrow } from "../lib/dom.js";
 import { companionName, idOf, textOf } from "./message.js";
+import { createTypingSignal } from "./typing-signal.js";
 
 const MAX_INPUT_LINES = 6;
-const TYPING_REPEAT_MS = 1500;
-const TYPING_IDLE_MS = 2000;
 
 export function createComposer(ctx) {
   const { girlId, input, maxLength } = ctx;
@@ -94,40 +93,16 @@ export function createComposer(ctx) {
 
   // ------------------------------------------------------------ "I am typing"
 
-  let typingActive = false;
-  let lastTypingSent = 0;
-  let typingIdleTimer = 0;
-
-  function emitTyping(isTyping) {
-    if (!ctx.connection.connected) return;
-    ctx.connection.request("typing_indicator", { girl_id: girlId, is_typing: isTyping }, () => {});
-  }
-
-  function noteTyping() {
-    if (!input.value.trim()) {
-      stopTyping();
-      return;
+  const typing = createTypingSignal((isTyping) => {
+    if (ctx.connection.connected) {
+      ctx.connection.request("typing_indicator", { girl_id: girlId, is_typing: isTyping }, () => {});
     }
-    const now = Date.now();
-    if (!typingActive || now - lastTypingSent >= TYPING_REPEAT_MS) {
-      typingActive = true;
-      lastTypingSent = now;
-      emitTyping(true);
-    }
-    clearTimeout(typingIdleTimer);
-    typingIdleTimer = setTimeout(stopTyping, TYPING_IDLE_MS);
-  }
-
-  function stopTyping() {
-    clearTimeout(typingIdleTimer);
-    if (!typingActive) return;
-    typingActive = false;
-    emitTyping(false);
-  }
+  });
+  const stopTyping = typing.stop;
 
   input.addEventListener("input", () => {
     onInputChanged();
-    noteTyping();
+    typing.input(input.value);
   });
 
   return { onInputChanged, startReply, cancelReply, replyingTo: () => (replyTo ? replyTo.id : 0) };

@@ -7,10 +7,9 @@ import { createNotify } from "./notify.js";
 import { createOutbox, outboxKey } from "./outbox.js";
 import { createSequencer } from "./sequencer.js";
 import { createSidebar } from "./sidebar.js";
+import { createTypingSignal } from "./typing-signal.js";
 
 const ACK_TIMEOUT_MS = 10000;
-const TYPING_REPEAT_MS = 1500;   // as composer.js: "I am typing" again while the user goes on
-const TYPING_IDLE_MS = 2000;     // no key for this long: stopped
 const root = document.getElementById("group-chat");
 
 if (root) startGroupChat(root);
@@ -212,35 +211,11 @@ function startGroupChat(page) {
   });
 
   // "I am typing" (typing_indicator with group_id), as the one-to-one composer: the turn waits for the user.
-  let typingActive = false;
-  let lastTypingSent = 0;
-  let typingIdleTimer = 0;
-
-  function emitTyping(isTyping) {
+  const typingSignal = createTypingSignal((isTyping) => {
     if (socket.connected) socket.emit("typing_indicator", { group_id: groupId, is_typing: isTyping }, () => {});
-  }
-
-  function stopTyping() {
-    clearTimeout(typingIdleTimer);
-    if (!typingActive) return;
-    typingActive = false;
-    emitTyping(false);
-  }
-
-  input.addEventListener("input", () => {
-    if (!input.value.trim()) {
-      stopTyping();
-      return;
-    }
-    const now = Date.now();
-    if (!typingActive || now - lastTypingSent >= TYPING_REPEAT_MS) {
-      typingActive = true;
-      lastTypingSent = now;
-      emitTyping(true);
-    }
-    clearTimeout(typingIdleTimer);
-    typingIdleTimer = setTimeout(stopTyping, TYPING_IDLE_MS);
   });
+  const stopTyping = typingSignal.stop;
+  input.addEventListener("input", () => typingSignal.input(input.value));
 
   document.getElementById("composer").addEventListener("submit", (event) => {
     event.preventDefault();
